@@ -13,9 +13,13 @@ const COMMANDS: Record<string, Command> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return ['usage: uefi-hv <command> [options]', '', ...lines, '', 'uefi-hv <command> --help for options'].join(
-    '\n',
-  );
+  return [
+    'usage: uefi-hv <command> [options]',
+    '',
+    ...lines,
+    '',
+    'uefi-hv <command> --help for options',
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
