@@ -1,6 +1,6 @@
 /* Freestanding base types and attributes shared by every source of the driver.
  * Only compiler-provided headers: the same files build standalone (clang/lld) and inside EDK2,
- * where AutoGen.h is force-included, so nothing here may reuse an EDK2 name (UINT64, HV_EFI_*,
+ * where AutoGen.h is force-included, so nothing here may reuse an EDK2 name (UINT64, EFI_*,
  * VOID...). */
 #ifndef HV_TYPES_H
 #define HV_TYPES_H
