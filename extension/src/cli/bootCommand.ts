@@ -165,7 +165,7 @@ export async function runBootCommand(argv: string[]): Promise<number> {
     timeoutSeconds: timeout ?? profile.timeouts.bootSeconds,
     serialLog: o['serial-log'] as string | undefined,
     until,
-    forwardStdin: !!process.stdin.isTTY,
+    forwardStdin: true,
     keepRunDir: o['keep-run-dir'] === true,
   });
 }
