@@ -15,6 +15,7 @@ export const EXIT = {
   emulatorDied: 4,
   targetReset: 5,
   poweredOffEarly: 6, // powered off before --until matched
+  driverFailed: 7, // the loader reported that HvDxe.efi did not load or start
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -29,10 +30,14 @@ export interface SessionOptions {
   serialLog?: string;
   until?: RegExp;
   forwardStdin: boolean;
+  watchLoader?: boolean; // end (status 7) when the loader says the driver failed
   keepRunDir?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
 }
+
+// HvLoader's line when LoadImage/StartImage of the driver fails (hv-driver/loader/loader.c).
+export const LOADER_FAILURE = /uefi-hv loader: HvDxe\.efi failed: [^\n]*\n/;
 
 // ANSI escapes (colours, cursor moves) stripped before --until matching; the raw bytes still reach stdout.
 // eslint-disable-next-line no-control-regex
@@ -82,6 +87,7 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
 
   let stdinRaw = false;
+  let lastByte = 10;
   const result = await new Promise<{ code: number; why: string; exit: TargetExit }>((resolve) => {
     let ending: { code: number; why: string } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -97,12 +103,14 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
 
     let window = '';
     target.console.on('data', (chunk: Buffer) => {
+      lastByte = chunk[chunk.length - 1];
       stdout.write(chunk);
       serialLog?.write(chunk);
-      if (!o.until || ending) return;
-      window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-65536);
-      const m = o.until.exec(window);
-      if (m) {
+      if ((!o.until && !o.watchLoader) || ending) return;
+      window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-8192); // a match spanning more than 8 KiB is not a console line
+      const failed = o.watchLoader && chunk.includes(10) ? LOADER_FAILURE.exec(window) : null;
+      if (failed) return endWith(EXIT.driverFailed, `driver failed to load: ${failed[0].trim()}`);
+      if (o.until?.exec(window)) {
         window = '';
         endWith(EXIT.ok, `matched /${o.until.source}/ after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
@@ -152,6 +160,8 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   process.off('SIGINT', signalHandler);
   process.off('SIGTERM', signalHandler);
   if (serialLog) await new Promise<void>((r) => serialLog!.end(() => r()));
+  // The console rarely ends on a line break (the shell prompt): start the closing line on its own.
+  if (lastByte !== 10) stderr.write('\n');
   say(result.why);
   return result.code;
 }

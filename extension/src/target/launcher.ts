@@ -230,6 +230,8 @@ export class Target extends EventEmitter {
       const sd = this.lastShutdown?.data;
       if (code === 0 && sd?.guest === true && sd.reason === 'guest-shutdown') {
         exit = { reason: 'poweroff', code, signal, detail: 'target powered off (ACPI soft off)' };
+      } else if (code === 0 && sd?.reason === 'host-qmp-quit') {
+        exit = { reason: 'stopped', code, signal, detail: 'stopped (QMP quit)' };
       } else {
         exit = {
           reason: 'died',
