@@ -12,7 +12,7 @@ import { QmpEvent } from '../../extension/src/target/qmp';
 import { CliRun, pgrep, privateTmp, processAlive } from './cliRun';
 
 const BANNER =
-  /hv: \d+\.\d{6} cpu0 INFO  uefi-hv \S+ loaded at 0x[0-9a-f]+ \(size 0x[0-9a-f]+\), (\d+) CPUs\n/;
+  /hv: \d+\.\d{6} cpu0 INFO {2}uefi-hv \S+ loaded at 0x[0-9a-f]+ \(size 0x[0-9a-f]+\), (\d+) CPUs\n/;
 
 // Nothing of the run may survive it: no emulator process, no run folder.
 function assertNothingLeft(pid: number, runDir: string): void {
@@ -158,7 +158,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
           BANNER, // the driver's entry runs inside `load`, before the shell reports it
           /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' loaded at [0-9A-F]+ - Success/,
           new RegExp(`unload -n ${handle}`),
-          /hv: \d+\.\d{6} cpu0 INFO  uefi-hv unloaded \(\d+ pages freed\)/,
+          /hv: \d+\.\d{6} cpu0 INFO {2}uefi-hv unloaded \(\d+ pages freed\)/,
           /Unload - Handle \[[0-9A-F]+\] Result Success\./,
           /reset -s/,
         ];
