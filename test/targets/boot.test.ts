@@ -306,6 +306,34 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       assert.deepStrictEqual(fs.readdirSync(tmp), []);
     });
 
+    it('uefi-hv itself killed with SIGKILL: its watchdog kills the emulator and removes the run folder', async () => {
+      const run = new CliRun(['boot', '--profile', 'qemu-tcg', '--no-driver', '--timeout', '120'], {
+        ...process.env,
+        TMPDIR: tmp,
+      });
+      const { pid, runDir } = await run.started();
+      run.child.kill('SIGKILL');
+      await run.done;
+      // The watchdog polls once a second.
+      for (let i = 0; i < 50 && (processAlive(pid) || fs.existsSync(runDir)); i++) await sleep(200);
+      assertNothingLeft(pid, runDir);
+    });
+
+    it('the target resets itself: status 5', async () => {
+      const run = new CliRun(
+        ['boot', '--profile', 'qemu-tcg', '--no-driver', '--timeout', '90', '--startup-nsh', 'reset'],
+        {
+          ...process.env,
+          TMPDIR: tmp,
+        },
+      );
+      const { pid, runDir } = await run.started();
+      const end = await run.done;
+      assert.strictEqual(end.code, 5, run.stderr);
+      assert.strictEqual(lastLine(run), 'uefi-hv boot: target reset: QEMU reset (guest-reset)');
+      assertNothingLeft(pid, runDir);
+    });
+
     it('timeout: status 3 with the reason', async () => {
       const run = new CliRun(
         ['boot', '--profile', 'qemu-tcg', '--no-driver', '--timeout', '3', '--until', 'never-printed'],

@@ -35,6 +35,7 @@ export interface LaunchOptions {
   runRoot?: string; // parent of the run folder (default: the OS temp folder)
   keepRunDir?: boolean; // for post-mortems
   startTimeoutMs?: number; // default: the profile's timeouts.startSeconds
+  watchdog?: boolean; // default true: kill the emulator if this process dies without stop()
 }
 
 export type ExitReason = 'poweroff' | 'stopped' | 'died';
@@ -367,6 +368,15 @@ async function prepareQemu(
   };
 }
 
+// $1 = our pid, $2 = run folder ('' to keep it), then the emulator and its arguments. The watchdog
+// polls once a second; `exec` keeps the emulator's pid equal to the spawned child's.
+const WATCHDOG = `owner=$1 dir=$2; shift 2
+( trap '' HUP INT TERM
+  while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+  [ -n "$dir" ] && rm -rf "$dir"
+  kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
+exec "$@"`;
+
 function firmwareSetting(p: Profile): string | undefined {
   return p.firmware === 'auto' ? undefined : p.firmware;
 }
@@ -397,12 +407,34 @@ export async function launch(o: LaunchOptions): Promise<Target> {
     const outFd = fs.openSync(outputFile, 'w');
     // Own process group (detached) so stop() reaches every process the emulator starts; stdin is
     // /dev/null so Bochs's debugger never waits on a terminal.
-    const child = spawn(prepared.binary, prepared.args, {
-      cwd: runDir,
-      env,
-      detached: true,
-      stdio: ['ignore', outFd, outFd],
-    });
+    // The emulator's group also holds a watchdog (a forked sh) that kills the group and removes the
+    // run folder if this process dies without stopping it (SIGKILL, crash): nothing outlives us.
+    const child =
+      o.watchdog === false
+        ? spawn(prepared.binary, prepared.args, {
+            cwd: runDir,
+            env,
+            detached: true,
+            stdio: ['ignore', outFd, outFd],
+          })
+        : spawn(
+            '/bin/sh',
+            [
+              '-c',
+              WATCHDOG,
+              'uefi-hv-emulator',
+              String(process.pid),
+              o.keepRunDir ? '' : runDir,
+              prepared.binary,
+              ...prepared.args,
+            ],
+            {
+              cwd: runDir,
+              env,
+              detached: true,
+              stdio: ['ignore', outFd, outFd],
+            },
+          );
     fs.closeSync(outFd);
     child.on('error', () => undefined); // spawn failures show as an exit during start
     target = new Target(o.profile, child, runDir, prepared, outputFile, !!o.keepRunDir);
