@@ -8,6 +8,7 @@ import * as path from 'path';
 import {
   collectMacros,
   looksLikePath,
+  packageOf,
   resolvePath,
   searchRoots,
 } from '../../extension/src/languages/edk2/paths';
@@ -94,14 +95,18 @@ async function checkFile(file: string, tally: Tally): Promise<void> {
 
   const roots = searchRoots(file, { workspaceFolders: [REPO_ROOT] });
   const macros = collectMacros(lines, kind, new Map([['WORKSPACE', roots[0] ?? REPO_ROOT]]));
+  const packages = [packageOf(file)].filter((p) => p !== undefined);
   for (const ref of pathsToCheck(lines, kind)) {
-    const target = resolvePath(ref, { documentPath: file, roots, macros });
+    const target = resolvePath(ref, { documentPath: file, roots, macros, packages });
     if (target) {
       tally.resolved++;
       continue;
     }
     const firstSegment = ref.text.split(/[/\\]/)[0];
-    const ours = ref.context === 'source' || roots.some((r) => fs.existsSync(path.join(r, firstSegment)));
+    const ours =
+      ref.context === 'source' ||
+      packages.some((p) => p.name === firstSegment) ||
+      roots.some((r) => fs.existsSync(path.join(r, firstSegment)));
     if (ours) tally.problems.push(`${rel}:${ref.line + 1}: ${ref.text} does not resolve`);
     else tally.foreign++;
   }

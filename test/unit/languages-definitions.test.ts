@@ -6,6 +6,7 @@ import {
   candidatePaths,
   collectMacros,
   expandMacros,
+  packageOf,
   packageRootOf,
   pathReferenceAt,
   resolvePath,
@@ -44,6 +45,9 @@ function makeTree(): string {
     'ws/HvPkg/HvDxe/X64/VmxAsm.nasm': '',
     'ws/HvPkg/Library/HvLogLib/HvLogLib.inf': '',
     'edk2/MdePkg/MdePkg.dec': '',
+    'repo/hv-driver/HvPkg.dec': '',
+    'repo/hv-driver/HvPkg.dsc': '[Components]\n  HvPkg/HvDxe.inf\n',
+    'repo/hv-driver/HvDxe.inf': '',
     'edk2/MdePkg/Library/BaseLib/BaseLib.inf': '',
   };
   for (const [rel, text] of Object.entries(files)) {
@@ -168,6 +172,20 @@ describe('EDK2 Go to Definition: path references and resolution', () => {
     assert.strictEqual(
       resolvePath(pathReferenceAt(lines, 5, 4, 'inf')!, opts),
       path.join(ws, 'HvPkg/HvPkg.dec'),
+    );
+  });
+
+  it('resolves paths through the package name when its folder is named differently (hv-driver = HvPkg)', () => {
+    const file = path.join(root, 'repo', 'hv-driver', 'HvPkg.dsc');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const ref = pathReferenceAt(lines, 1, 4, 'dsc')!;
+    const pkg = packageOf(file);
+    assert.deepStrictEqual(pkg, { name: 'HvPkg', dir: path.join(root, 'repo', 'hv-driver') });
+    const opts = { documentPath: file, roots: searchRoots(file, {}), macros: new Map<string, string>() };
+    assert.strictEqual(resolvePath(ref, opts), undefined, 'no HvPkg/ folder under any root');
+    assert.strictEqual(
+      resolvePath(ref, { ...opts, packages: [pkg!] }),
+      path.join(root, 'repo/hv-driver/HvDxe.inf'),
     );
   });
 

@@ -7,6 +7,7 @@ import {
   PathReference,
   collectMacros,
   nodeFileSystem,
+  packageOf,
   pathReferenceAt,
   resolvePath,
   searchRoots,
@@ -142,6 +143,7 @@ export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
       documentPath: doc.fileName,
       roots: rootsList,
       macros: macrosFor(doc, kind, roots.workspace),
+      packages: [packageOf(doc.fileName)].filter((p) => p !== undefined),
     });
     if (!target) return undefined;
     return [

@@ -119,16 +119,33 @@ export function expandMacros(text: string, macros: ReadonlyMap<string, string>):
   return result;
 }
 
-/** The folder that holds the package (the nearest folder up from the file with a .dec), i.e. its root. */
-export function packageRootOf(filePath: string, fsView: FileSystemView = nodeFileSystem): string | undefined {
+/** The package a file belongs to: the nearest folder up from the file that holds a .dec. */
+export interface PackageInfo {
+  /** The .dec's base name (HvPkg), which is how other files name the package in paths. */
+  name: string;
+  /** The folder holding the .dec. */
+  dir: string;
+}
+
+export function packageOf(
+  filePath: string,
+  fsView: FileSystemView = nodeFileSystem,
+): PackageInfo | undefined {
   let dir = path.dirname(filePath);
   for (let depth = 0; depth < 12; depth++) {
-    if (fsView.readdir(dir).some((f) => /\.dec$/i.test(f))) return path.dirname(dir);
+    const dec = fsView.readdir(dir).find((f) => /\.dec$/i.test(f));
+    if (dec) return { name: dec.replace(/\.dec$/i, ''), dir };
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
   return undefined;
+}
+
+/** The folder that holds the package folder: the PACKAGES_PATH entry the package is found through. */
+export function packageRootOf(filePath: string, fsView: FileSystemView = nodeFileSystem): string | undefined {
+  const pkg = packageOf(filePath, fsView);
+  return pkg && path.dirname(pkg.dir);
 }
 
 export interface RootOptions {
@@ -160,6 +177,11 @@ export interface ResolveOptions {
   roots: string[];
   macros: ReadonlyMap<string, string>;
   fs?: FileSystemView;
+  /**
+   * Packages known by name whose folder may be named differently (hv-driver/ holds HvPkg.dec and is
+   * linked into the EDK2 workspace as HvPkg/): `HvPkg/HvDxe.inf` is also tried as `<dir>/HvDxe.inf`.
+   */
+  packages?: PackageInfo[];
 }
 
 /** Every place the path may be, best first; empty when a macro is unknown. */
@@ -169,6 +191,10 @@ export function candidatePaths(ref: Pick<PathReference, 'text' | 'context'>, opt
   if (path.isAbsolute(expanded)) return [path.normalize(expanded)];
   const here = path.dirname(opts.documentPath);
   const fromRoots = opts.roots.map((r) => path.join(r, expanded));
+  const [first, ...rest] = expanded.split('/');
+  for (const pkg of opts.packages ?? []) {
+    if (pkg.name === first && rest.length) fromRoots.push(path.join(pkg.dir, ...rest));
+  }
   let list: string[];
   if (ref.context === 'source') list = [path.join(here, expanded)];
   else if (ref.context === 'include') list = [path.join(here, expanded), ...fromRoots];
