@@ -129,6 +129,18 @@ function macrosFor(
   return collectMacros(doc.getText(), kind, inherited);
 }
 
+/** Definitions open files: a .dec [Includes] folder exists but is no place to jump to. */
+const filesOnly = {
+  ...nodeFileSystem,
+  exists: (p: string) => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  },
+};
+
 export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
   provideDefinition(doc: vscode.TextDocument, pos: vscode.Position): vscode.LocationLink[] | undefined {
     const kind = kindOfDocument(doc);
@@ -144,6 +156,7 @@ export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
       roots: rootsList,
       macros: macrosFor(doc, kind, roots.workspace),
       packages: [packageOf(doc.fileName)].filter((p) => p !== undefined),
+      fs: filesOnly,
     });
     if (!target) return undefined;
     return [
