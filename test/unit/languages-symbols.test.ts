@@ -171,6 +171,17 @@ describe('EDK2 document symbols', () => {
 
   it('gives an empty outline for a file without sections and survives unbalanced braces', () => {
     assert.deepStrictEqual(documentSymbols('# only a comment\n', 'inf'), []);
+    const withDefine = documentSymbols('[Components]\n  DEFINE DRV = A\n  $(DRV)/A.inf\n', 'dsc');
+    assert.deepStrictEqual(shape(withDefine), [
+      [
+        'section',
+        'Components',
+        [
+          ['define', 'DRV'],
+          ['component', 'A.inf'],
+        ],
+      ],
+    ]);
     const s = documentSymbols('[Components]\n  A/A.inf {\n    <LibraryClasses>\n', 'dsc');
     assert.deepStrictEqual(shape(s), [['section', 'Components', [['component', 'A.inf']]]]);
   });
