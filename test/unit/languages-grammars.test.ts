@@ -46,6 +46,35 @@ describe('grammars: static checks and decoding', () => {
     for (const [scope, g] of raw) assert.strictEqual(g.scopeName, scope);
   });
 
+  it('every regular expression of the language configurations compiles in JavaScript, as VS Code needs', () => {
+    const problems: string[] = [];
+    for (const l of JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).contributes
+      .languages) {
+      const conf = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, l.configuration), 'utf8'));
+      const patterns = [
+        conf.wordPattern,
+        conf.folding?.markers?.start,
+        conf.folding?.markers?.end,
+        conf.indentationRules?.increaseIndentPattern,
+        conf.indentationRules?.decreaseIndentPattern,
+      ].filter((p): p is string => typeof p === 'string');
+      for (const p of patterns) {
+        try {
+          new RegExp(p, 'u');
+        } catch (e) {
+          problems.push(`${l.configuration}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+    assert.deepStrictEqual(problems, []);
+    const edk2 = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, 'syntaxes/edk2.language-configuration.json'), 'utf8'),
+    );
+    assert.match('  !endif', new RegExp(edk2.indentationRules.decreaseIndentPattern));
+    assert.match('[Components.X64]', new RegExp(edk2.indentationRules.increaseIndentPattern));
+    assert.match('!ifdef FOO', new RegExp(edk2.folding.markers.start));
+  });
+
   it('every include points at an existing rule, in this grammar or another contributed one', () => {
     const problems: string[] = [];
     for (const [scope, g] of raw) {

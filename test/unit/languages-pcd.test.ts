@@ -78,6 +78,18 @@ describe('EDK2 PCD declarations, index and hover', () => {
     assert.deepStrictEqual(pcds[0].sectionTypes, ['PcdsDynamic', 'PcdsDynamicEx']);
   });
 
+  it('cleans <BR> markers and escapes Markdown in comment text', () => {
+    const text =
+      '[PcdsFixedAtBuild]\n  #  Mask for ASSERT*** and DEBUG_PRINT.<BR>\n  #  BIT0 - `x`<BR><BR>\n  gA.PcdM|0|UINT8|0x1\n';
+    const index = new PcdIndex();
+    index.setFile('/a.dec', text);
+    const decls = index.lookup('gA', 'PcdM');
+    assert.deepStrictEqual(decls[0].comments, ['Mask for ASSERT*** and DEBUG_PRINT.', 'BIT0 - `x`']);
+    const md = pcdHoverMarkdown({ tokenSpace: 'gA', name: 'PcdM' }, decls, index);
+    assert.ok(md.includes('Mask for ASSERT\\*\\*\\* and DEBUG\\_PRINT.  \nBIT0 - \\`x\\`'), md);
+    assert.ok(md.includes('GUID not found in the indexed .dec files'), md);
+  });
+
   it('converts C-struct GUIDs to registry format and refuses malformed ones', () => {
     assert.strictEqual(
       guidToRegistryFormat(

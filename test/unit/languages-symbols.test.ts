@@ -93,6 +93,8 @@ describe('EDK2 document symbols', () => {
         ['fv', 'HVFV', 'FV'],
         ['capsule', 'HvUpdate', 'Capsule'],
         ['rule', 'Rule.Common.UEFI_DRIVER.HVDRIVER', ''],
+        ['fv', 'HVCOMPACT', 'FV'],
+        ['rule', 'Rule.Common.SEC', ''],
         ['fv', 'LowerCaseIsFine', 'fv'],
         ['section', 'Region.Bad', ''],
       ],
@@ -112,6 +114,10 @@ describe('EDK2 document symbols', () => {
         ['inf', 'HvLoader.inf', '$(HV_ROOT)/HvLoader/HvLoader.inf'],
         ['file', '4f3a2b1c-0d9e-4c8b-a7f6-e5d4c3b2a190', 'FILE FREEFORM'],
       ],
+    );
+    assert.deepStrictEqual(
+      symbols[5].children.map((c) => [c.kind, c.name, c.detail]),
+      [['file', '2a8c4e6f-1b3d-4f5a-9c7e-0d2f4a6b8c1e', 'FILE FV_IMAGE']],
     );
     const lines = fixture('flash.fdf').split('\n');
     const inf = symbols[2].children[1];
@@ -165,6 +171,17 @@ describe('EDK2 document symbols', () => {
 
   it('gives an empty outline for a file without sections and survives unbalanced braces', () => {
     assert.deepStrictEqual(documentSymbols('# only a comment\n', 'inf'), []);
+    const withDefine = documentSymbols('[Components]\n  DEFINE DRV = A\n  $(DRV)/A.inf\n', 'dsc');
+    assert.deepStrictEqual(shape(withDefine), [
+      [
+        'section',
+        'Components',
+        [
+          ['define', 'DRV'],
+          ['component', 'A.inf'],
+        ],
+      ],
+    ]);
     const s = documentSymbols('[Components]\n  A/A.inf {\n    <LibraryClasses>\n', 'dsc');
     assert.deepStrictEqual(shape(s), [['section', 'Components', [['component', 'A.inf']]]]);
   });

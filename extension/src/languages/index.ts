@@ -19,7 +19,7 @@ export function registerLanguageFeatures(context: vscode.ExtensionContext): void
     pcds,
     vscode.languages.registerDocumentSymbolProvider(selector, new Edk2SymbolProvider()),
     vscode.languages.registerFoldingRangeProvider(selector, new Edk2FoldingProvider()),
-    vscode.languages.registerDefinitionProvider(selector, new Edk2DefinitionProvider()),
+    vscode.languages.registerDefinitionProvider(selector, new Edk2DefinitionProvider(pcds)),
     vscode.languages.registerHoverProvider(selector, new PcdHoverProvider(pcds)),
   );
 }

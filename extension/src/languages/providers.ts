@@ -129,13 +129,31 @@ function macrosFor(
   return collectMacros(doc.getText(), kind, inherited);
 }
 
+/** Definitions open files: a .dec [Includes] folder exists but is no place to jump to. */
+const filesOnly = {
+  ...nodeFileSystem,
+  exists: (p: string) => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** Go to Definition: a path opens its file; a PCD name jumps to its declarations in the .dec files. */
 export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
-  provideDefinition(doc: vscode.TextDocument, pos: vscode.Position): vscode.LocationLink[] | undefined {
+  constructor(private readonly pcds: PcdIndexService) {}
+
+  async provideDefinition(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+  ): Promise<vscode.LocationLink[] | undefined> {
     const kind = kindOfDocument(doc);
     if (!kind) return undefined;
     const lines = doc.getText().split(/\r\n|\r|\n/);
     const ref: PathReference | undefined = pathReferenceAt(lines, pos.line, pos.character, kind);
-    if (!ref) return undefined;
+    if (!ref) return this.pcdDefinition(lines[pos.line] ?? '', pos);
     const roots = rootOptions();
     const rootsList = searchRoots(doc.fileName, roots);
     if (!roots.workspace && rootsList.length) roots.workspace = rootsList[0];
@@ -144,6 +162,7 @@ export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
       roots: rootsList,
       macros: macrosFor(doc, kind, roots.workspace),
       packages: [packageOf(doc.fileName)].filter((p) => p !== undefined),
+      fs: filesOnly,
     });
     if (!target) return undefined;
     return [
@@ -153,6 +172,21 @@ export class Edk2DefinitionProvider implements vscode.DefinitionProvider {
         targetRange: new vscode.Range(0, 0, 0, 0),
       },
     ];
+  }
+
+  private async pcdDefinition(
+    lineText: string,
+    pos: vscode.Position,
+  ): Promise<vscode.LocationLink[] | undefined> {
+    const ref = pcdReferenceAt(lineText, pos.character);
+    if (!ref) return undefined;
+    const decls = (await this.pcds.get()).lookup(ref.tokenSpace, ref.name);
+    if (decls.length === 0) return undefined;
+    return decls.map((d) => ({
+      originSelectionRange: new vscode.Range(pos.line, ref.start, pos.line, ref.end),
+      targetUri: vscode.Uri.file(d.file),
+      targetRange: new vscode.Range(d.line, 0, d.line, 0),
+    }));
   }
 }
 

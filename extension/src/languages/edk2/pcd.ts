@@ -94,7 +94,10 @@ function commentsAbove(lines: string[], at: number): string[] {
   for (let i = at - 1; i >= 0; i--) {
     const raw = lines[i].trim();
     if (!raw.startsWith('#')) break;
-    const text = raw.replace(/^#+\s?/, '').trimEnd();
+    const text = raw
+      .replace(/^#+\s*/, '')
+      .replace(/<BR>/gi, ' ')
+      .trim();
     if (/^#*$/.test(raw)) continue;
     out.unshift(text);
   }
@@ -160,6 +163,11 @@ export function pcdReferenceAt(lineText: string, character: number): PcdReferenc
   return undefined;
 }
 
+/** Comment text shown as text: `ASSERT***` and `MDEPKG_NDEBUG` must not turn into emphasis. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#|~]/g, (c) => `\\${c}`);
+}
+
 /** Markdown for a hover; `displayPath` turns an absolute .dec path into what the user should read. */
 export function pcdHoverMarkdown(
   ref: Pick<PcdReference, 'tokenSpace' | 'name'>,
@@ -179,8 +187,8 @@ export function pcdHoverMarkdown(
       '',
       `Default: \`${d.defaultValue}\` · Token: \`${d.token}\``,
     ];
-    if (d.prompt) lines.push('', `*${d.prompt}*`);
-    if (d.comments.length) lines.push('', d.comments.join('  \n'));
+    if (d.prompt) lines.push('', `*${escapeMarkdown(d.prompt)}*`);
+    if (d.comments.length) lines.push('', d.comments.map(escapeMarkdown).join('  \n'));
     lines.push('', `Declared in \`${where}\``);
     parts.push(lines.join('\n'));
   }

@@ -138,6 +138,11 @@ function componentSymbols(sts: Statement[], lines: string[]): Edk2Symbol[] {
   const result: Edk2Symbol[] = [];
   for (let i = 0; i < sts.length; i++) {
     const st = sts[i];
+    if (/^(DEFINE|EDK_GLOBAL)\s/.test(st.text)) {
+      const d = defineSymbol(st, lines);
+      if (d) result.push(d);
+      continue;
+    }
     const m = /^([^\s{}|]+)\s*(\{)?/.exec(st.text);
     if (!m || st.text.startsWith('}')) continue;
     const path = m[1];
