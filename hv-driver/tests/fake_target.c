@@ -251,6 +251,7 @@ void fake_target_init(fake_target_t *t) {
     t->exits[0][31] = 0x5;
     t->exits[1][10] = 0x100;
     t->exits[1][48] = 0x3;
+    t->ram_dirty = false;
 }
 
 /* ---- ops ----------------------------------------------------------------------------------- */
@@ -282,6 +283,7 @@ static size_t phys_read(void *ctx, uint64_t a, void *buf, size_t len) {
 
 static size_t phys_write(void *ctx, uint64_t a, const void *buf, size_t len) {
     size_t n = ram_prefix(a, len);
+    ((fake_target_t *)ctx)->ram_dirty = true;
     memcpy(((fake_target_t *)ctx)->ram + a, buf, n);
     return n;
 }

@@ -24,7 +24,8 @@ typedef struct fake_target {
     uint64_t exits[FAKE_CPUS][HV_EXIT_REASONS];
     uint64_t hwbp[4];
     uint8_t hwbp_set;
-    uint8_t ram[FAKE_RAM_SIZE];
+    bool ram_dirty;             /* set by every write to ram (the fuzzer restores ram only then) */
+    uint8_t ram[FAKE_RAM_SIZE]; /* last: everything before it is the small state */
 } fake_target_t;
 
 extern const hv_target_ops fake_target_ops;

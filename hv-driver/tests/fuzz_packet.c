@@ -6,6 +6,7 @@
  *   odd:  one payload handed to the parser and dispatcher directly (no framing, any length).
  * Checked invariants: no memory error (ASan/UBSan), replies within the buffer, every reply frames.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../stub/dispatch.h"
@@ -35,7 +36,11 @@ static void dispatch(uint8_t *p, size_t n) {
 }
 
 static void fresh(void) {
-    memcpy(live, pristine, sizeof *live);
+    /* The small state always; the 1 MiB of RAM only when the last input wrote to it. */
+    bool ram = live->ram_dirty;
+    memcpy(live, pristine, offsetof(fake_target_t, ram));
+    if (ram)
+        memcpy(live->ram, pristine->ram, sizeof live->ram);
     hv_stub_init(stub, &fake_target_ops, live, emit, NULL);
     hv_stub_stopped(stub, &(hv_stop_t){.sig = 5, .cpu = 0});
 }
@@ -46,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         live = malloc(sizeof *live);
         stub = malloc(sizeof *stub);
         fake_target_init(pristine);
+        memcpy(live, pristine, sizeof *live);
     }
     if (size == 0)
         return 0;
