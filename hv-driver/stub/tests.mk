@@ -1,15 +1,15 @@
-# Host builds of the debug stub: unit tests driven by the shared vectors, the libFuzzer harness,
-# and the link-size bench. Standalone (make -f stub/tests.mk TARGET from hv-driver/) and meant to be
-# included by hv-driver/Makefile, whose "test" target depends on stub-test.
+# Host builds of the debug stub: unit tests driven by the shared vectors (build/host/test_stub, run
+# by the Makefile's "test" with the other tests/test_*.c), the libFuzzer harness and the link-budget
+# bench. Included by hv-driver/Makefile; also usable alone: make -f stub/tests.mk stub-test.
 STUB_DIR    ?= stub
 STUB_OUT    ?= build/host
 STUB_VECTORS ?= ../debug-adapter/protocol/vectors.txt
 STUB_SRCS   := $(addprefix $(STUB_DIR)/,hex.c packet.c parse.c reply.c dispatch.c monitor.c walk.c \
                  exitbp.c tdesc.c session.c)
 STUB_TEST_SRCS := tests/test_stub.c tests/vectors.c tests/cmd_format.c tests/fake_target.c
-HOST_CC     ?= clang
+STUB_CC     ?= clang
 #: the fake VMCS table omits the "unsupported" flag where false.
-HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined \
+STUB_HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined \
                -fno-sanitize-recover=all
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined
 FUZZ_CORPUS := $(STUB_OUT)/fuzz-corpus
@@ -19,27 +19,30 @@ FUZZ_LONG_S  ?= 600
 .PHONY: stub-test stub-freestanding fuzz-short fuzz-long fuzz-corpus stub-bench
 
 stub-test: $(STUB_OUT)/test_stub stub-freestanding
-	$(STUB_OUT)/test_stub $(STUB_VECTORS)
+	@$(STUB_OUT)/test_stub $(STUB_VECTORS) > $(STUB_OUT)/test_stub.log; rc=$$?; \
+	  grep -v '^ok ' $(STUB_OUT)/test_stub.log; exit $$rc
 
-# The same sources as the driver compiles them: freestanding, no SSE, PE/COFF target.
+# The stub's sources compiled as the driver compiles its own (freestanding, no SSE, PE/COFF): the
+# stub is not linked into HvDxe until the VMX core provides its target, but it must build there.
+STUB_FREE_CFLAGS ?= -target x86_64-w64-windows-gnu -std=gnu11 -ffreestanding -fno-builtin -nostdinc \
+  -isystem $(shell clang -print-resource-dir)/include -fno-stack-protector -mno-red-zone \
+  -mgeneral-regs-only -fno-ms-extensions -Wall -Wextra -Werror -Iinclude -I.
 stub-freestanding: $(STUB_SRCS)
 	@mkdir -p $(STUB_OUT)/free
 	@for f in $(STUB_SRCS); do \
-	  clang -target x86_64-unknown-windows-gnu -std=c11 -Wall -Wextra -Werror -ffreestanding \
-	    -fno-builtin -mgeneral-regs-only -mno-red-zone -fno-stack-protector -Iinclude \
-	    -c $$f -o $(STUB_OUT)/free/$$(basename $$f .c).o || exit 1; done
+	  clang $(STUB_FREE_CFLAGS) -c $$f -o $(STUB_OUT)/free/$$(basename $$f .c).o || exit 1; done
 
 $(STUB_OUT)/test_stub: $(STUB_SRCS) $(STUB_TEST_SRCS) $(wildcard $(STUB_DIR)/*.h tests/*.h include/hv/*.h)
 	@mkdir -p $(STUB_OUT)
-	$(HOST_CC) $(HOST_CFLAGS) $(STUB_SRCS) $(STUB_TEST_SRCS) -o $@
+	$(STUB_CC) $(STUB_HOST_CFLAGS) $(STUB_SRCS) $(STUB_TEST_SRCS) -o $@
 
 $(STUB_OUT)/fuzz_packet: $(STUB_SRCS) tests/fuzz_packet.c tests/fake_target.c $(wildcard $(STUB_DIR)/*.h)
 	@mkdir -p $(STUB_OUT)
-	$(HOST_CC) $(FUZZ_CFLAGS) $(STUB_SRCS) tests/fuzz_packet.c tests/fake_target.c -o $@
+	$(STUB_CC) $(FUZZ_CFLAGS) $(STUB_SRCS) tests/fuzz_packet.c tests/fake_target.c -o $@
 
 $(STUB_OUT)/mkcorpus: tests/mkcorpus.c tests/vectors.c
 	@mkdir -p $(STUB_OUT)
-	$(HOST_CC) -std=c11 -O1 -Wall -Wextra -Werror tests/mkcorpus.c tests/vectors.c -o $@
+	$(STUB_CC) -std=c11 -O1 -Wall -Wextra -Werror tests/mkcorpus.c tests/vectors.c -o $@
 
 fuzz-corpus: $(STUB_OUT)/mkcorpus
 	@rm -rf $(FUZZ_CORPUS) && mkdir -p $(FUZZ_CORPUS)
@@ -55,7 +58,7 @@ fuzz-short fuzz-long: $(STUB_OUT)/fuzz_packet fuzz-corpus
 
 $(STUB_OUT)/bench_stub: $(STUB_SRCS) tests/bench_stub.c tests/fake_target.c
 	@mkdir -p $(STUB_OUT)
-	$(HOST_CC) -std=c11 -O2 -Wall -Wextra -Werror -Iinclude $(STUB_SRCS) tests/bench_stub.c tests/fake_target.c -o $@
+	$(STUB_CC) -std=c11 -O2 -Wall -Wextra -Werror -Iinclude $(STUB_SRCS) tests/bench_stub.c tests/fake_target.c -o $@
 
 stub-bench: $(STUB_OUT)/bench_stub
 	$(STUB_OUT)/bench_stub

@@ -1,6 +1,7 @@
 /* Host unit tests of the debug stub's codec and dispatcher, driven by the vectors the TypeScript
  * side runs too (debug-adapter/protocol/vectors.txt), plus the link loop against a scripted fake
- * link. Usage: test_stub VECTORS [--print]   (--print shows what the code produces, to review) */
+ * link. Output is the harness's: one "ok ..." or "not ok ..." line per check (make test counts them).
+ * Usage: test_stub [VECTORS [--print]]   (--print shows what the code produces, to review) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,16 @@ static void report(const vec_t *v, bool ok, const uint8_t *want, size_t wn, cons
     }
     if (ok) {
         passed++;
+        if (!print_mode)
+            printf("ok %s %s\n", v->kind, v->name);
         return;
     }
     failed++;
-    fprintf(stderr, "FAIL vectors.txt:%d %s %s\n  want: ", v->line, v->kind, v->name);
-    vec_print_escaped(stderr, want, wn);
-    fprintf(stderr, "\n  got:  ");
-    vec_print_escaped(stderr, got, gn);
-    fprintf(stderr, "\n");
+    printf("not ok %s %s (vectors.txt:%d)\n  want: ", v->kind, v->name, v->line);
+    vec_print_escaped(stdout, want, wn);
+    printf("\n  got:  ");
+    vec_print_escaped(stdout, got, gn);
+    printf("\n");
 }
 
 static void check_bytes(const vec_t *v, int col, const uint8_t *got, size_t gn) {
@@ -271,10 +274,11 @@ static const hv_link_ops script_ops = {s_getc, s_putc, s_flush, s_stall};
 static void expect(const char *name, bool ok, const char *detail) {
     if (ok) {
         passed++;
+        printf("ok link %s\n", name);
         return;
     }
     failed++;
-    fprintf(stderr, "FAIL link %s: %s\n", name, detail);
+    printf("not ok link %s: %s\n", name, detail);
 }
 
 static void link_tests(void) {
@@ -327,14 +331,11 @@ static void link_tests(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s VECTORS [--print]\n", argv[0]);
-        return 2;
-    }
+    const char *path = argc > 1 ? argv[1] : "../debug-adapter/protocol/vectors.txt";
     print_mode = argc > 2 && !strcmp(argv[2], "--print");
-    FILE *f = fopen(argv[1], "r");
+    FILE *f = fopen(path, "r");
     if (!f) {
-        perror(argv[1]);
+        printf("not ok vectors: cannot open %s (run from hv-driver/ or give the path)\n", path);
         return 2;
     }
     fake = calloc(1, sizeof *fake);
@@ -362,13 +363,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(v.kind, "reset"))
             session_reset();
         else {
-            fprintf(stderr, "vectors.txt:%d: unknown kind %s\n", v.line, v.kind);
+            printf("not ok vectors.txt:%d: unknown kind %s\n", v.line, v.kind);
             failed++;
         }
     }
     fclose(f);
-    if (rc < 0)
+    if (rc < 0) {
+        printf("not ok vectors: malformed line %d\n", line);
         failed++;
+    }
     link_tests();
     printf("stub: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
