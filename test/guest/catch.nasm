@@ -45,6 +45,18 @@ gt_catch_gp:                    ; error code pushed by the CPU
 %%go:
 %endmacro
 
+%macro ARM_KEEP_RBX 0
+    mov qword [rel last_vector], 0
+    lea rax, [rel %%fault]
+    mov [rel recovery_rip], rax
+    jmp %%go
+%%fault:
+    mov rax, [rel last_vector]
+    pop rbx
+    ret
+%%go:
+%endmacro
+
 ; uint64_t gt_try_rdmsr(uint32_t msr, uint64_t *value): 0 or the vector raised
 gt_try_rdmsr:
     mov r8, rdx
@@ -91,4 +103,23 @@ gt_try_xsetbv:
     shr rdx, 32
     xsetbv
     xor eax, eax
+    ret
+
+; uint64_t gt_try_vmcall(uint64_t *rax_rbx_rcx_rdx): registers in/out through the array; 0 or vector
+global gt_try_vmcall
+gt_try_vmcall:
+    push rbx
+    mov r8, rcx
+    ARM_KEEP_RBX
+    mov rax, [r8]
+    mov rbx, [r8 + 8]
+    mov rcx, [r8 + 16]
+    mov rdx, [r8 + 24]
+    vmcall
+    mov [r8], rax
+    mov [r8 + 8], rbx
+    mov [r8 + 16], rcx
+    mov [r8 + 24], rdx
+    xor eax, eax
+    pop rbx
     ret
