@@ -49,12 +49,17 @@ fuzz-corpus: $(STUB_OUT)/mkcorpus
 	$(STUB_OUT)/mkcorpus $(STUB_VECTORS) $(FUZZ_CORPUS)
 
 # A short run for the test command; the 10-minute campaign is run by hand (figures in the note).
-# The working corpus is a copy: runs never grow the seed corpus built from the vectors.
+# The working corpus is a copy: runs never grow the seed corpus built from the vectors. The
+# fuzzer's chatter goes to build/host/fuzz-*.log; the final figures (or a crash) are printed.
 fuzz-short fuzz-long: $(STUB_OUT)/fuzz_packet fuzz-corpus
 	@rm -rf $(STUB_OUT)/fuzz-work && mkdir -p $(STUB_OUT)/fuzz-work
+	@log=$(STUB_OUT)/$@.log; \
 	$(STUB_OUT)/fuzz_packet -max_total_time=$(if $(filter fuzz-long,$@),$(FUZZ_LONG_S),$(FUZZ_SHORT_S)) \
 	  -max_len=6000 -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
-	  -artifact_prefix=$(STUB_OUT)/ $(STUB_OUT)/fuzz-work $(FUZZ_CORPUS)
+	  -artifact_prefix=$(STUB_OUT)/ $(STUB_OUT)/fuzz-work $(FUZZ_CORPUS) > $$log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then tail -40 $$log; echo "$@: FAILED (exit $$rc), log $$log"; exit $$rc; fi; \
+	grep -E '^#[0-9]+[[:space:]]+DONE|^Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $$log; \
+	echo "$@: no crash; log $$log"
 
 $(STUB_OUT)/bench_stub: $(STUB_SRCS) tests/bench_stub.c tests/fake_target.c
 	@mkdir -p $(STUB_OUT)
