@@ -1,7 +1,8 @@
 /* Host unit tests of the debug stub's codec and dispatcher, driven by the vectors the TypeScript
  * side runs too (debug-adapter/protocol/vectors.txt), plus the link loop against a scripted fake
- * link. Output is the harness's: one "ok ..." or "not ok ..." line per check (make test counts them).
- * Usage: test_stub [VECTORS [--print]]   (--print shows what the code produces, to review) */
+ * link. Output is the harness's: one "ok ..." or "not ok ..." line per check (make test counts
+ * them). Usage: test_stub [VECTORS [--print]]   (--print shows what the code produces, to review)
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
