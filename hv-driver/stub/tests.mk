@@ -11,12 +11,13 @@ STUB_CC     ?= clang
 #: the fake VMCS table omits the "unsupported" flag where false.
 STUB_HOST_CFLAGS ?= -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=address,undefined \
                -fno-sanitize-recover=all
-FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all
 FUZZ_CORPUS := $(STUB_OUT)/fuzz-corpus
 FUZZ_SHORT_S ?= 30
 FUZZ_LONG_S  ?= 600
 
-.PHONY: stub-test stub-freestanding fuzz-short fuzz-long fuzz-corpus stub-bench
+.PHONY: stub-test stub-freestanding fuzz-short fuzz-long fuzz-corpus stub-bench stub-host
 
 stub-test: $(STUB_OUT)/test_stub stub-freestanding
 	@$(STUB_OUT)/test_stub $(STUB_VECTORS) > $(STUB_OUT)/test_stub.log; rc=$$?; \
@@ -67,3 +68,10 @@ $(STUB_OUT)/bench_stub: $(STUB_SRCS) tests/bench_stub.c tests/fake_target.c
 
 stub-bench: $(STUB_OUT)/bench_stub
 	$(STUB_OUT)/bench_stub
+
+# The session loop on stdin/stdout for conformance tests with the real gdb (test/targets/rsp-gdb).
+$(STUB_OUT)/stub_host: $(STUB_SRCS) tests/stub_host.c tests/fake_target.c $(wildcard $(STUB_DIR)/*.h)
+	@mkdir -p $(STUB_OUT)
+	$(STUB_CC) $(STUB_HOST_CFLAGS) $(STUB_SRCS) tests/stub_host.c tests/fake_target.c -o $@
+
+stub-host: $(STUB_OUT)/stub_host

@@ -277,12 +277,16 @@ static size_t ram_prefix(uint64_t addr, size_t len) {
 
 static size_t phys_read(void *ctx, uint64_t a, void *buf, size_t len) {
     size_t n = ram_prefix(a, len);
+    if (n == 0)
+        return 0; /* no pointer arithmetic past the array */
     memcpy(buf, ((fake_target_t *)ctx)->ram + a, n);
     return n;
 }
 
 static size_t phys_write(void *ctx, uint64_t a, const void *buf, size_t len) {
     size_t n = ram_prefix(a, len);
+    if (n == 0)
+        return 0;
     ((fake_target_t *)ctx)->ram_dirty = true;
     memcpy(((fake_target_t *)ctx)->ram + a, buf, n);
     return n;
