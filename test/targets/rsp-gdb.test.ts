@@ -3,14 +3,14 @@
 // the host over a pipe (build/host/stub_host). The target behind it is the canned fake of the unit
 // tests, so this proves protocol conformance (what gdb sends, accepts and does with our replies:
 // target description, threads, registers, Z1, step, libraries at the relocated base, monitor,
-// Ctrl-C), not the hypervisor: the live stub is tested under Bochs once the VMX core drives it.
+// Ctrl-C through RspClient), not the hypervisor: the live stub is tested under Bochs once the VMX core drives it.
 import * as assert from 'assert';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RspEndpoint } from '../../debug-adapter/src/rsp/packet';
-import { decodeInfo, decodeStopReply, hvRequest } from '../../debug-adapter/src/rsp/hvPackets';
+import { RspClient } from '../../debug-adapter/src/rsp/client';
+import { decodeInfo, hvRequest } from '../../debug-adapter/src/rsp/hvPackets';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DRIVER_DIR = path.join(ROOT, 'hv-driver');
@@ -95,45 +95,27 @@ describe('debug stub protocol with real peers (host session loop, canned target)
     assert.match(gdbOutput, /\[Inferior 1 \(Remote target\) detached\]/);
   });
 
-  it('our endpoint talks to the stub and stops a running target with Ctrl-C', async () => {
+  it('our client talks to the stub, runs a monitor command and stops a running target with Ctrl-C', async () => {
     const child = spawn(STUB_HOST, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const client = new RspClient((b) => child.stdin.write(b), { replyTimeoutMs: REPLY_TIMEOUT_MS });
+    child.stdout.on('data', (d: Buffer) => client.receive(d));
     try {
-      const ep = new RspEndpoint((b) => child.stdin.write(b));
-      const replies: string[] = [];
-      let waiter: ((p: string) => void) | undefined;
-      ep.onPacket = (p) => {
-        const s = p.toString('latin1');
-        if (waiter) {
-          const w = waiter;
-          waiter = undefined;
-          w(s);
-        } else replies.push(s);
-      };
-      child.stdout.on('data', (d: Buffer) => ep.receive(d));
-      const next = (): Promise<string> =>
-        replies.length
-          ? Promise.resolve(replies.shift()!)
-          : new Promise((resolve, reject) => {
-              const t = setTimeout(() => reject(new Error('no reply from the stub')), REPLY_TIMEOUT_MS);
-              waiter = (s) => {
-                clearTimeout(t);
-                resolve(s);
-              };
-            });
-      await ep.send(hvRequest.info());
-      const info = decodeInfo(await next());
+      const info = decodeInfo(await client.request(hvRequest.info()));
       assert.strictEqual(info.cpus, 3);
       assert.strictEqual(info.imageBase, 0x7e1a000n);
-      await ep.send('c');
-      await new Promise((r) => setTimeout(r, 200)); // running: nothing comes back
-      assert.strictEqual(replies.length, 0);
-      ep.interrupt();
-      const stop = decodeStopReply(await next());
+      assert.match(await client.monitor('cpus'), /^cpu0 hypervisor \(stopped here\)/);
+      const running = client.resume('c');
+      let stopped = false;
+      void running.then(() => (stopped = true));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.strictEqual(stopped, false, 'the target should run until interrupted');
+      client.interrupt();
+      const stop = await running;
       assert.strictEqual(stop.signal, 2);
       assert.strictEqual(stop.cpu, 0);
-      await ep.send('D');
-      assert.strictEqual(await next(), 'OK');
+      assert.strictEqual(await client.request('D'), 'OK');
     } finally {
+      client.close();
       child.kill();
     }
   });
