@@ -53,7 +53,10 @@ hv_resume_t hv_stub_serve(hv_stub_session_t *ss, const hv_stop_t *stop) {
             hv_pkt_send(&ss->link, r.buf, r.len);
             continue;
         }
-        hv_action_t act = hv_dispatch(&ss->stub, ss->link.rx.buf, ss->link.rx.len, &r, &res);
+        size_t n = ss->link.rx.len;
+        for (size_t i = 0; i < n; i++)
+            ss->cmd_buf[i] = ss->link.rx.buf[i];
+        hv_action_t act = hv_dispatch(&ss->stub, ss->cmd_buf, n, &r, &res);
         if (act == HV_ACT_RESUME) {
             ss->resumed_by_debugger = true;
             return res;

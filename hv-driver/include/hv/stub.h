@@ -46,6 +46,9 @@ typedef struct hv_stub_session {
     hv_pkt_link_t link;
     bool resumed_by_debugger; /* the next stop is reported unasked (else gdb asks with '?') */
     uint8_t reply_buf[HV_PKT_MAX];
+    /* The packet being served, copied out of the receiver: bytes that arrive while the reply (or a
+     * monitor command's output) goes out must not change the command under our feet. */
+    uint8_t cmd_buf[HV_PKT_MAX];
 } hv_stub_session_t;
 
 void hv_stub_session_init(hv_stub_session_t *ss, const hv_link_ops *link, void *link_ctx,
