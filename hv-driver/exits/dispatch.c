@@ -81,12 +81,6 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
     }
     v->launched = true;
     uint32_t basic = reason & 0xffff;
-    if (v->trace_exits) {
-        v->trace_exits--;
-        HV_DEBUG("exit %s at %04llx:%llx qualification 0x%llx", hv_vmx_exit_reason_name(basic),
-                 HV_U64(hv_vmread(VMCS_GUEST_CS_SELECTOR)), HV_U64(hv_vmread(VMCS_GUEST_RIP)),
-                 HV_U64(hv_vmread(VMCS_EXIT_QUALIFICATION)));
-    }
     hv_exit_handler_t handler = basic < VMX_EXIT_REASON_LIMIT ? handlers[basic] : NULL;
     int rc = handler ? handler(v, r) : unexpected(v, r);
     if (basic != VMX_EXIT_SIPI_SIGNAL && basic != VMX_EXIT_INIT_SIGNAL)

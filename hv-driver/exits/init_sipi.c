@@ -1,7 +1,9 @@
 /* INIT and SIPI, so that an OS (or the firmware's MP services) can restart a virtualized CPU. In
  * VMX non-root operation INIT is an exit: the handler puts the guest in the state INIT gives a
  * processor (real mode at 0xffff0 with caches disabled, SDM 10.1.1) and the wait-for-SIPI activity
- * state; the SIPI exit then starts it at vector * 0x1000. The CPU stays virtualized throughout. */
+ * state; the SIPI exit then starts it at vector * 0x1000. The CPU stays virtualized throughout.
+ * No log lines on this path: the firmware's second SIPI follows the first by 200 us, and a line on
+ * COM1 takes longer than that (the exit statistics count INITs and SIPIs). */
 #include "hv/log.h"
 #include "exits/exits.h"
 
@@ -66,18 +68,18 @@ int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
     if (!v->hv->wait_for_sipi_supported)
         hv_exit_fatal_report(v, r, "INIT without wait-for-SIPI support");
     if (v->just_started) {
-        /* Bochs 2.7 keeps the INIT that caused the previous INIT exit pending, so it exits again
-         * as soon as the started CPU is active, before its first instruction (and saves a
-         * half-reset state). An INIT there cannot be the guest's doing (it has run nothing since
-         * the SIPI): start the CPU again where the SIPI said. */
-        if (++v->stale_inits > 1000)
-            hv_exit_fatal_report(v, r, "INIT keeps arriving right after start-up");
-        init_state(v, r);
-        start_at(v->sipi_vector);
-        return HV_EXIT_RESUME;
+        /* An INIT before the started CPU ran a single instruction cannot be the guest's doing:
+         * it is Bochs 2.7 keeping the INIT of the previous INIT exit pending (its event loop exits
+         * to the VMM before clearing it), which then exits again on every VM entry, for ever. No
+         * VMX operation clears it; only leaving VMX does: the CPU then takes the INIT natively,
+         * waits for SIPI, and the firmware's second SIPI starts it, unvirtualized. Done at once
+         * (no log line first: the SIPI is only 200 us away); the BSP reports it (VMCALL). */
+        v->lost_to_init = true;
+        v->launch_failed = true; /* restore the launch-time firmware state, not the VMCS's */
+        hv_vmx_restore_firmware_state(v);
+        for (;;)
+            __asm__ volatile("sti; hlt; cli");
     }
-    HV_INFO("INIT: cpu%u waits for SIPI (guest was at rip 0x%llx)", v->index,
-            HV_U64(hv_vmread(VMCS_GUEST_RIP)));
     init_state(v, r);
     hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 3); /* wait for SIPI */
     return HV_EXIT_RESUME;
@@ -86,13 +88,10 @@ int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
 int hv_exit_sipi(hv_vcpu_t *v, hv_guest_regs_t *r) {
     (void)r;
     uint8_t vector = (uint8_t)hv_vmread(VMCS_EXIT_QUALIFICATION);
-    HV_INFO("SIPI: cpu%u starts in real mode at 0x%llx", v->index, HV_U64((uint64_t)vector << 12));
     hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
     hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     start_at(vector);
     v->sipi_vector = vector;
     v->just_started = true;
-    v->stale_inits = 0;
-    v->trace_exits = 24;
     return HV_EXIT_RESUME;
 }

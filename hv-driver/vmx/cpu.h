@@ -104,14 +104,13 @@ struct hv_vcpu {
 
     hv_exit_stat_t stats[VMX_EXIT_REASON_LIMIT];
     uint64_t entry_failures;
-    uint32_t trace_exits;
     bool just_started; /* SIPI handled, no other exit since */
     uint8_t sipi_vector;
-    uint32_t stale_inits;
-        /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
-                                                                               exits (set after
-                                                                               INIT: start-up is
-                                                                               worth seeing) */
+    bool lost_to_init; /* left VMX to let an INIT through (Bochs 2.7, see init_sipi.c) */
+    /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
+                                                                           exits (set after
+                                                                           INIT: start-up is
+                                                                           worth seeing) */
 };
 
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host.nasm offset");
