@@ -437,6 +437,8 @@ static bool exit_boot_services(efi_handle_t image, efi_boot_services_t *bs) {
 
 static void power_off(void) {
     static const char shutdown[] = "Shutdown"; /* Bochs' shutdown port */
+    for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & 0x40); spin++)
+        ; /* transmitter empty: the summary line is out before the machine goes */
     for (const char *s = shutdown; *s; s++)
         outb(0x8900, (uint8_t)*s);
     for (;;)
