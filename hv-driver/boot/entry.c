@@ -1,6 +1,7 @@
 /* The driver's entry point: bring the platform layer up, say hello on COM1, start the hypervisor,
  * stay resident. */
 #include "boot/boot.h"
+#include "hv/hypervisor.h"
 #include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/version.h"
@@ -8,6 +9,14 @@
 
 efi_system_table_t *hv_st;
 efi_boot_services_t *hv_bs;
+
+/* Runs on every CPU through hv_run_on_each_cpu(): proves the MP path and the per-CPU log before
+ * the VT-x core depends on them. */
+static int report_cpu(void *ctx, uint32_t cpu) {
+    (void)ctx;
+    HV_DEBUG("online (cpu index %u)", cpu);
+    return 0;
+}
 
 efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
     static const efi_guid_t loaded_image_guid = HV_EFI_LOADED_IMAGE_PROTOCOL_GUID;
@@ -31,12 +40,20 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
             (unsigned long long)hv_image_base(), (unsigned long long)li->image_size, cpus);
     HV_DEBUG("tsc %llu Hz, physical top 0x%llx", (unsigned long long)hv_tsc_hz(),
              (unsigned long long)hv_phys_top());
+    hv_run_on_each_cpu(report_cpu, NULL);
 
-    /* ==== HYPERVISOR START ====================================================================
-     * The VT-x core (branch vmx) starts here, on every CPU, while boot services are still up:
-     *     status = hv_virtualize_all();
-     * On failure: log it, free what was allocated (hv_memory_free_all()) and return the status so
-     * the firmware unloads the image. */
+    /* The VT-x core: every CPU becomes a guest of the hypervisor here, boot services still up. */
+    int rc = hv_virtualize_all();
+    if (rc != HV_OK) {
+        hv_memory_free_all();
+        hv_mp_fini();
+        efi_status_t why = rc == HV_ERR_UNSUPPORTED ? HV_EFI_UNSUPPORTED
+                           : rc == HV_ERR_NO_MEMORY ? HV_EFI_OUT_OF_RESOURCES
+                                                    : HV_EFI_DEVICE_ERROR;
+        HV_ERROR("uefi-hv not started (%s): the firmware boots on without it",
+                 hv_efi_status_text(why));
+        return why;
+    }
 
     li->unload = hv_efi_unload;
     return HV_EFI_SUCCESS; /* resident: the image stays loaded until unload */
