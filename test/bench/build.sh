@@ -14,10 +14,10 @@ TOUCHED=hv-driver/boot/entry.c
 
 seconds() { # seconds COMMAND...: wall time of a command whose output is discarded
   local start end
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   "$@" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
+  end=$(date +%s%N)
+  awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }'
 }
 size_of() { stat -c %s "$1"; }
 
