@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall time from `uefi-hv boot` to the driver's banner ("hv: ... uefi-hv ... loaded at 0x..."),
 # under Bochs and QEMU TCG: RUNS runs each (default 3), prints every run and the median.
-# Usage: test/bench/boot.sh [RUNS]    (after `npx tsc -p .`; builds the driver if needed)
+# Usage: [PROFILES="bochs qemu-tcg"] test/bench/boot.sh [RUNS]   (after `npx tsc -p .`; builds the driver if needed)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
@@ -11,7 +11,7 @@ banner='hv: [0-9]+\.[0-9]{6} cpu0 INFO  uefi-hv \S+ loaded at 0x[0-9a-f]+'
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-for profile in bochs qemu-tcg; do
+for profile in ${PROFILES:-bochs qemu-tcg}; do
   times=()
   for ((i = 1; i <= runs; i++)); do
     start=$(date +%s.%N)

@@ -55,6 +55,12 @@ export function countResets(logText: string): number {
   return (logText.match(RESET_LINE) ?? []).length;
 }
 
+// "HARDWARE" (reset line, triple fault) or "SOFTWARE" (INIT-style) of the last reset in `logText`.
+export function lastResetKind(logText: string): string {
+  const all = [...logText.matchAll(RESET_LINE)];
+  return all.length ? all[all.length - 1][1] : 'unknown';
+}
+
 // Bochs ends with status 1 both on ACPI soft-off and on a panic: the log tells them apart.
 export function bochsEnd(code: number | null, logText: string): { poweroff: boolean; detail: string } {
   if (code === 1 && logText.includes(BOCHS_POWER_OFF))

@@ -16,6 +16,7 @@ import {
   bochsEnd,
   bochsrc,
   countResets,
+  lastResetKind,
   readTail,
 } from './bochs';
 import { buildEspImage, EspSpec } from './esp';
@@ -213,7 +214,10 @@ export class Target extends EventEmitter {
           this.resetsSeen += resets;
           // The first Reset() line is power-on.
           if (this.resetsSeen > 1)
-            this.emit('reset', { initiator: 'guest', detail: 'Bochs machine reset (see bochs.log)' });
+            this.emit('reset', {
+              initiator: 'guest',
+              detail: `Bochs machine reset (${lastResetKind(text.slice(0, cut))})`,
+            });
         }
       } catch {
         // not written yet
