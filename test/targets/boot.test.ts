@@ -251,13 +251,13 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       const garbage = path.join(os.tmpdir(), `uefi-hv-garbage-${process.pid}.efi`);
       fs.writeFileSync(garbage, Buffer.alloc(4096, 0x5a));
       try {
-        const run = new CliRun(['boot', '--profile', 'qemu-tcg', '--driver', garbage, '--timeout', '90'], {
+        const run = new CliRun(['boot', '--profile', 'qemu-tcg', '--driver', garbage, '--timeout', '150'], {
           ...process.env,
           TMPDIR: tmp,
         });
         const { pid, runDir } = await run.started();
         const end = await run.done;
-        assert.strictEqual(end.code, 7, run.stderr);
+        assert.strictEqual(end.code, 7, `${run.stderr}\n--- console tail\n${run.console.slice(-3000)}`);
         assert.match(
           run.console,
           /uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: \S.* \(status 0x8[0-9a-f]{15}\)/,
