@@ -30,6 +30,9 @@ export function bochsrc(s: BochsRunSpec): string {
     // Without it Bochs aborts at start when ALSA finds no sound card.
     'sound: driver=dummy',
     'pci: enabled=1, chipset=i440fx',
+    // A panic (bad ROM, triple fault without reset) ends the run instead of limping on; in a good
+    // boot the only panic is ACPI soft-off, which exits anyway.
+    'panic: action=fatal',
     `ata0-master: type=disk, path=${s.espImage}, mode=flat`,
     `com1: enabled=1, mode=socket-server, dev=localhost:${s.consolePort}`,
   ];

@@ -127,8 +127,14 @@ export class Target extends EventEmitter {
     void childGone.then(() => (exited = true));
     // The emulator listens on the console socket once its devices exist; retry until then.
     for (;;) {
-      if (exited)
-        throw new LaunchError(`${this.prepared.binary} exited during start: ${lastLines(this.outputFile)}`);
+      if (exited) {
+        const log = this.prepared.logFile
+          ? bochsEnd(this.child.exitCode, readTail(this.prepared.logFile)).detail
+          : '';
+        throw new LaunchError(
+          `${path.basename(this.prepared.binary)} exited during start: ${log || lastLines(this.outputFile)}`,
+        );
+      }
       try {
         this.socket = await this.connectOnce(this.prepared.connectConsole());
         break;
