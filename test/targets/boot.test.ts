@@ -264,7 +264,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         );
         assert.match(
           lastLine(run),
-          /^uefi-hv boot: driver failed to load: uefi-hv loader: HvDxe\.efi failed: .+ \(status 0x8[0-9a-f]{15}\)$/,
+          /^uefi-hv boot: driver failed to load: uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: .+ \(status 0x8[0-9a-f]{15}\)$/,
         );
         assertNothingLeft(pid, runDir);
       } finally {

@@ -36,8 +36,10 @@ export interface SessionOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-// HvLoader's line when LoadImage/StartImage of the driver fails (hv-driver/loader/loader.c).
-export const LOADER_FAILURE = /uefi-hv loader: HvDxe\.efi failed: [^\n]*\n/;
+// HvLoader's lines when the driver does not load or start (hv-driver/loader/loader.c); the shell
+// starts after them either way, so without this the boot would only end at the timeout.
+export const LOADER_FAILURE =
+  /uefi-hv loader: (?:cannot load|[^\n]* failed to start|no loaded image protocol|the boot device has no device path|out of memory)[^\n]*\n/;
 
 // ANSI escapes (colours, cursor moves) stripped before --until matching; the raw bytes still reach stdout.
 // eslint-disable-next-line no-control-regex
