@@ -92,6 +92,11 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   }
   const emulator = o.profile.emulator === 'bochs' ? o.profile.bochs.binary : o.profile.qemu.binary;
   say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
+  if (target.debugPort !== undefined) {
+    // Bochs's socket-server COM2 holds the machine until a client connects (QEMU's does not).
+    const hold = o.profile.emulator === 'bochs' ? '; Bochs runs the machine once a debugger connects' : '';
+    say(`debug link (COM2) on 127.0.0.1:${target.debugPort}${hold}`);
+  }
 
   let stdinRaw = false;
   let lastByte = 10;
