@@ -258,13 +258,16 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         const { pid, runDir } = await run.started();
         const end = await run.done;
         assert.strictEqual(end.code, 7, `${run.stderr}\n--- console tail\n${run.console.slice(-3000)}`);
+        const seen = `${run.stderr}\n--- console tail\n${run.console.slice(-3000)}`;
         assert.match(
           run.console,
           /uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: \S.* \(status 0x8[0-9a-f]{15}\)/,
+          seen,
         );
         assert.match(
           lastLine(run),
           /^uefi-hv boot: driver failed to load: uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: .+ \(status 0x8[0-9a-f]{15}\)$/,
+          seen,
         );
         assertNothingLeft(pid, runDir);
       } finally {
