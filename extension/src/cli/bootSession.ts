@@ -36,15 +36,22 @@ export interface SessionOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-// HvLoader's line when LoadImage/StartImage of the driver fails (hv-driver/loader/loader.c).
-export const LOADER_FAILURE = /uefi-hv loader: HvDxe\.efi failed: [^\n]*\n/;
+// HvLoader's lines when the driver does not load or start (hv-driver/loader/loader.c); the shell
+// starts after them either way, so without this the boot would only end at the timeout.
+export const LOADER_FAILURE =
+  /uefi-hv loader: (?:cannot load|[^\n]* failed to start|no loaded image protocol|the boot device has no device path|out of memory)[^\n]*\n/;
 
 // ANSI escapes (colours, cursor moves) stripped before --until matching; the raw bytes still reach stdout.
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
 
 export async function runBootSession(o: SessionOptions): Promise<number> {
-  const stdout = o.stdout ?? process.stdout;
+  // process.stdout on a pipe writes synchronously: a slow reader would stall this process, the
+  // console socket would fill, and QEMU's UART drops bytes after a few retries. Writes through the
+  // libuv thread pool keep the event loop reading the console whatever the reader does.
+  const stdout: NodeJS.WritableStream = o.stdout ?? fs.createWriteStream('', { fd: 1, autoClose: false });
+  let stdoutBroken = false; // e.g. `uefi-hv boot | head`: keep running, stop writing there
+  stdout.on('error', () => (stdoutBroken = true));
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`uefi-hv ${o.command}: ${line}\n`);
   let serialLog: fs.WriteStream | undefined;
@@ -85,6 +92,11 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   }
   const emulator = o.profile.emulator === 'bochs' ? o.profile.bochs.binary : o.profile.qemu.binary;
   say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
+  if (target.debugPort !== undefined) {
+    // Bochs's socket-server COM2 holds the machine until a client connects (QEMU's does not).
+    const hold = o.profile.emulator === 'bochs' ? '; Bochs runs the machine once a debugger connects' : '';
+    say(`debug link (COM2) on 127.0.0.1:${target.debugPort}${hold}`);
+  }
 
   let stdinRaw = false;
   let lastByte = 10;
@@ -104,7 +116,7 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
     let window = '';
     target.console.on('data', (chunk: Buffer) => {
       lastByte = chunk[chunk.length - 1];
-      stdout.write(chunk);
+      if (!stdoutBroken) stdout.write(chunk);
       serialLog?.write(chunk);
       if ((!o.until && !o.watchLoader) || ending) return;
       window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-8192); // a match spanning more than 8 KiB is not a console line
@@ -160,6 +172,7 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   process.off('SIGINT', signalHandler);
   process.off('SIGTERM', signalHandler);
   if (serialLog) await new Promise<void>((r) => serialLog!.end(() => r()));
+  if (!stdoutBroken) await new Promise<void>((r) => stdout.write('', () => r())); // all out before the last line
   // The console rarely ends on a line break (the shell prompt): start the closing line on its own.
   if (lastByte !== 10) stderr.write('\n');
   say(result.why);

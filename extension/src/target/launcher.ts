@@ -16,6 +16,7 @@ import {
   bochsEnd,
   bochsrc,
   countResets,
+  lastResetKind,
   readTail,
 } from './bochs';
 import { buildEspImage, EspSpec } from './esp';
@@ -90,7 +91,7 @@ export class Target extends EventEmitter {
   private resolveEnded!: (e: TargetExit) => void;
   private lastShutdown?: QmpEvent;
   private logTimer?: NodeJS.Timeout;
-  private resetsSeen = 1;
+  private resetsSeen = 0;
 
   constructor(
     readonly profile: Profile,
@@ -126,8 +127,14 @@ export class Target extends EventEmitter {
     void childGone.then(() => (exited = true));
     // The emulator listens on the console socket once its devices exist; retry until then.
     for (;;) {
-      if (exited)
-        throw new LaunchError(`${this.prepared.binary} exited during start: ${lastLines(this.outputFile)}`);
+      if (exited) {
+        const log = this.prepared.logFile
+          ? bochsEnd(this.child.exitCode, readTail(this.prepared.logFile)).detail
+          : '';
+        throw new LaunchError(
+          `${path.basename(this.prepared.binary)} exited during start: ${log || lastLines(this.outputFile)}`,
+        );
+      }
       try {
         this.socket = await this.connectOnce(this.prepared.connectConsole());
         break;
@@ -191,13 +198,37 @@ export class Target extends EventEmitter {
     });
   }
 
-  // Bochs has no control channel: a machine reset shows as another Reset() line in its log.
+  // Bochs has no control channel: a machine reset shows as another Reset() line in its log. The
+  // log is read incrementally (it grows for as long as the target runs).
   private watchBochsLog(logFile: string): void {
+    let offset = 0;
+    let partial = '';
     this.logTimer = setInterval(() => {
-      const n = countResets(readTail(logFile, 4 << 20));
-      if (n > this.resetsSeen) {
-        this.resetsSeen = n;
-        this.emit('reset', { initiator: 'guest', detail: 'Bochs machine reset (see bochs.log)' });
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(logFile, 'r');
+        const size = fs.fstatSync(fd).size;
+        if (size <= offset) return;
+        const buf = Buffer.alloc(Math.min(size - offset, 4 << 20));
+        const n = fs.readSync(fd, buf, 0, buf.length, offset);
+        offset += n;
+        const text = partial + buf.toString('latin1', 0, n);
+        const cut = text.lastIndexOf('\n') + 1;
+        partial = text.slice(cut);
+        const resets = countResets(text.slice(0, cut));
+        if (resets) {
+          this.resetsSeen += resets;
+          // The first Reset() line is power-on.
+          if (this.resetsSeen > 1)
+            this.emit('reset', {
+              initiator: 'guest',
+              detail: `Bochs machine reset (${lastResetKind(text.slice(0, cut))})`,
+            });
+        }
+      } catch {
+        // not written yet
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
     }, 500);
     this.logTimer.unref();
@@ -393,7 +424,7 @@ export function preflight(o: LaunchOptions): void {
   requireExecutable('mcopy', env);
 }
 
-export async function launch(o: LaunchOptions): Promise<Target> {
+async function launchOnce(o: LaunchOptions): Promise<Target> {
   const env = o.env ?? process.env;
   const runDir = fs.mkdtempSync(path.join(o.runRoot ?? os.tmpdir(), `uefi-hv-${o.profile.name}-`));
   let target: Target | undefined;
@@ -454,5 +485,18 @@ export async function launch(o: LaunchOptions): Promise<Target> {
     }
     if (e instanceof OvmfError) throw new LaunchError(e.message);
     throw e;
+  }
+}
+
+// A port handed out by the kernel can still be taken by another process before the emulator binds
+// it (Bochs then stops with "bind() or listen() failed"): start again on fresh ports, twice at most.
+export async function launch(o: LaunchOptions): Promise<Target> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(o);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof LaunchError) || !/bind\(\)|Address already in use/i.test(e.message))
+        throw e;
+    }
   }
 }
