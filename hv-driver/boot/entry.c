@@ -19,10 +19,10 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
 
     efi_loaded_image_t *li = NULL;
     efi_status_t status = hv_bs->handle_protocol(image, &loaded_image_guid, (void **)&li);
-    if (EFI_IS_ERROR(status) || !li) {
+    if (HV_EFI_IS_ERROR(status) || !li) {
         HV_ERROR("uefi-hv " HV_VERSION ": no loaded image protocol (%s)",
                  hv_efi_status_text(status));
-        return EFI_IS_ERROR(status) ? status : EFI_LOAD_ERROR;
+        return HV_EFI_IS_ERROR(status) ? status : HV_EFI_LOAD_ERROR;
     }
     hv_memory_init((uint64_t)(uintptr_t)li->image_base, li->image_size);
     uint32_t cpus = hv_mp_init();
@@ -39,5 +39,5 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
      * the firmware unloads the image. */
 
     li->unload = hv_efi_unload;
-    return EFI_SUCCESS; /* resident: the image stays loaded until unload */
+    return HV_EFI_SUCCESS; /* resident: the image stays loaded until unload */
 }

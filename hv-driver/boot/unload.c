@@ -15,5 +15,5 @@ efi_status_t HV_EFIAPI hv_efi_unload(efi_handle_t image) {
     hv_memory_free_all();
     hv_mp_fini();
     HV_INFO("uefi-hv unloaded (%llu pages freed)", (unsigned long long)pages);
-    return EFI_SUCCESS;
+    return HV_EFI_SUCCESS;
 }
