@@ -61,7 +61,8 @@ function run(m: Matcher, lines: string[]): { problem: Problem; at: number }[] {
   const out: { problem: Problem; at: number }[] = [];
   for (let i = 0; i + patterns.length <= lines.length; i++) {
     const data: Record<string, string> = {};
-    let kind: 'file' | 'location' = 'location';
+    // VS Code takes the kind from the first pattern only (and rejects it on the others).
+    const kind: 'file' | 'location' = patterns[0].kind ?? 'location';
     let ok = true;
     for (let k = 0; k < patterns.length && ok; k++) {
       const p = patterns[k];
@@ -70,7 +71,6 @@ function run(m: Matcher, lines: string[]): { problem: Problem; at: number }[] {
         ok = false;
         break;
       }
-      if (p.kind) kind = p.kind;
       for (const f of ['file', 'line', 'column', 'severity', 'code', 'message'] as const) {
         const g = p[f];
         if (g !== undefined && r[g] !== undefined)
@@ -136,6 +136,21 @@ describe('problem matchers (package.json) on real build output', () => {
     const { PROBLEM_MATCHERS } = require('../../extension/src/tasks/buildTask');
     assert.deepStrictEqual([...PROBLEM_MATCHERS].sort(), matchers.map((m) => `$${m.name}`).sort());
     for (const m of matchers) assert.strictEqual(m.owner, 'uefi-hv');
+  });
+
+  it('every pattern is valid for VS Code: kind only first, a file and a message, a line unless kind is file', () => {
+    for (const m of matchers) {
+      const ps = Array.isArray(m.pattern) ? m.pattern : [m.pattern];
+      ps.slice(1).forEach((p) =>
+        assert.strictEqual(p.kind, undefined, `${m.name}: kind after the first pattern`),
+      );
+      assert.ok(ps.some((p) => p.file !== undefined) && ps.some((p) => p.message !== undefined), m.name);
+      if ((ps[0].kind ?? 'location') === 'location')
+        assert.ok(
+          ps.some((p) => p.line !== undefined),
+          m.name,
+        );
+    }
   });
 
   it('clang compile errors (standalone, relative paths) land on their line and column', () => {

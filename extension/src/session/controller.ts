@@ -35,6 +35,11 @@ export class TargetController implements vscode.Disposable {
     return this.state;
   }
 
+  // The emulator's process id while a target runs (tests check it is gone after Stop).
+  get targetPid(): number | undefined {
+    return this.target?.pid;
+  }
+
   selectedProfile(): string {
     return this.context.workspaceState.get<string>('uefi-hv.profile') ?? readSettings().profile;
   }
@@ -203,7 +208,7 @@ export class TargetController implements vscode.Disposable {
     let seen = '';
     const onData = (d: Buffer): void => {
       seen = (seen + d.toString('latin1')).slice(-4096);
-      const m = /hv: [\d.]+ cpu\d+ INFO (uefi-hv .*loaded at 0x[0-9a-f]+)/.exec(seen);
+      const m = /hv: [\d.]+ cpu\d+ INFO +(uefi-hv .*loaded at 0x[0-9a-f]+)/.exec(seen);
       if (m) {
         t.console.off('data', onData);
         this.log.info(`driver up after ${((Date.now() - started) / 1000).toFixed(1)} s: ${m[1]}`);

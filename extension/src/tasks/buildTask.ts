@@ -21,6 +21,7 @@ export interface BuildDefaults {
   toolchain: string; // setting uefi-hv.build.toolchain
   edk2Workspace?: string; // setting uefi-hv.paths.edk2Workspace (discovered when empty)
   driverDir?: string; // setting uefi-hv.paths.driver
+  timeoutSeconds?: number; // setting uefi-hv.timeouts.buildSeconds
 }
 
 // Every matcher the manifest contributes, in the order VS Code should try them.
@@ -87,6 +88,7 @@ export function cliBuildArgs(def: BuildTaskDefinition, d: BuildDefaults): string
   if (d.driverDir) args.push('--driver-dir', d.driverDir);
   if (c.kind === 'edk2' && d.edk2Workspace) args.push('--edk2', d.edk2Workspace);
   if (c.clean) args.push('--clean');
+  if (d.timeoutSeconds) args.push('--timeout', String(d.timeoutSeconds));
   return args;
 }
 

@@ -23,6 +23,7 @@ export function buildDefaults(): BuildDefaults {
     toolchain: s.buildToolchain,
     edk2Workspace: discoverEdk2(s.edk2Workspace),
     driverDir: discoverDriverDir(s.driverDir, workspaceRoot()),
+    timeoutSeconds: s.buildTimeoutSeconds,
   };
 }
 
