@@ -36,6 +36,9 @@ stage format npm run -s format:check
 [[ -f hv-driver/Makefile ]] && stage driver-host-tests make -s -C hv-driver test
 mocha_stage unit test/mocharc.unit.json
 mocha_stage targets test/mocharc.targets.json
+# The extension in a real VS Code (code-server, cached in tools/) driven by Chromium; screenshots
+# in test-results/e2e/. Installs its own prerequisites (bash .ci/setup --e2e).
+stage e2e bash test/e2e/run.sh
 
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))

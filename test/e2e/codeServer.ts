@@ -67,7 +67,8 @@ export function prepareRun(vsix: string, workspaceFrom?: string, parent = os.tmp
   const dir = fs.mkdtempSync(path.join(parent, 'uefi-hv-e2e-'));
   const workspace = workspaceFrom ?? path.join(dir, 'workspace');
   if (!workspaceFrom) {
-    copyDir(path.join(REPO, 'test/e2e/workspace'), workspace, () => false);
+    // The template's hv-driver is a link to the repository's (for the workbench); tests get a copy.
+    copyDir(path.join(REPO, 'test/e2e/workspace'), workspace, (n) => n === 'hv-driver');
     copyDir(path.join(REPO, 'hv-driver'), path.join(workspace, 'hv-driver'), (n) => n === 'build');
   }
   const unpacked = path.join(dir, 'vsix');

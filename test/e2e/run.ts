@@ -4,6 +4,7 @@
 // Screenshots and figures: test-results/e2e/. Nothing is left running.
 import * as fs from 'fs';
 import * as path from 'path';
+import * as util from 'util';
 import { chromium } from 'playwright-core';
 import {
   codeServerBinary,
@@ -97,7 +98,7 @@ async function main(): Promise<number> {
       void page.exposeFunction('codeAutomationExit', (c: number) => resolve(c));
     });
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      const text = util.format(...args); // mocha's reporter logs printf-style
       process.stdout.write(`${type === 'error' ? '[err] ' : ''}${text}\n`);
     });
     // Screenshot requests from the tests (see suite/shots.ts).

@@ -72,7 +72,10 @@ function make(args: string[], cwd: string, timeoutSeconds: number): Promise<numb
 export async function runBuildCommand(argv: string[]): Promise<number> {
   const o = parse(argv);
   if (o.kind !== 'standalone')
-    throw new CliError(`--kind ${o.kind} is not implemented yet (the EDK2 build lands with the build module)`, 2);
+    throw new CliError(
+      `--kind ${o.kind} is not implemented yet (the EDK2 build lands with the build module)`,
+      2,
+    );
   if (o.toolchain !== 'clang') throw new CliError(`the standalone build uses clang, not ${o.toolchain}`, 2);
   if (!fs.existsSync(path.join(o.driverDir, 'Makefile')))
     throw new CliError(`no Makefile in ${o.driverDir} (pass --driver-dir)`, 2);

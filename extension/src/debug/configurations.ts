@@ -5,18 +5,12 @@ import { ProfileChoice } from '../profiles/profileChoices';
 
 export const DEBUG_TYPE = 'uefi-hv';
 
-export interface ExitBreakpoint {
-  reason: string;
-  qualifier?: string;
-  cpu?: number;
-  condition?: string;
-}
-
 export interface HvLaunchConfiguration {
   type: string;
   request: string;
   name: string;
   profile?: string;
+  profilesDir?: string;
   symbols?: string;
   driver?: string;
   loader?: string;
@@ -24,11 +18,13 @@ export interface HvLaunchConfiguration {
   ovmf?: string;
   gdbPath?: string;
   stopOnEntry?: boolean;
-  exitBreakpoints?: ExitBreakpoint[];
-  timeouts?: { startSeconds?: number; bootSeconds?: number; requestSeconds?: number };
-  serialLog?: string;
+  exitBreakpoints?: string[]; // exit filter ids of the adapter: cpuid, wrmsr, io, ept...
+  bootTimeout?: number; // ms
+  connectTimeout?: number; // ms
+  requestTimeout?: number; // ms
   keepRunDir?: boolean;
-  trace?: boolean;
+  verbose?: boolean;
+  cwd?: string;
   preLaunchTask?: string;
   [key: string]: unknown;
 }
@@ -40,8 +36,9 @@ export interface LaunchDefaults {
   outputsDir: string; // e.g. <driver dir>/build/DEBUG
   ovmf?: string;
   gdbPath?: string;
-  serialLog?: string;
-  timeouts: { startSeconds: number; bootSeconds: number };
+  profilesDir?: string;
+  cwd?: string;
+  timeouts: { startSeconds: number; bootSeconds: number }; // settings; 0 = the adapter's default
 }
 
 export function configurationFor(profile: string, d: LaunchDefaults): HvLaunchConfiguration {
@@ -51,7 +48,7 @@ export function configurationFor(profile: string, d: LaunchDefaults): HvLaunchCo
     name: `Hypervisor on ${profile}`,
     profile,
     preLaunchTask: d.buildTaskLabel,
-    exitBreakpoints: [{ reason: 'CPUID' }],
+    exitBreakpoints: ['cpuid'],
   };
 }
 
@@ -96,11 +93,12 @@ export function resolveConfiguration(
   c.loader = c.loader ?? `${d.outputsDir}/HvLoader.efi`;
   if (c.ovmf === undefined && d.ovmf) c.ovmf = d.ovmf;
   if (c.gdbPath === undefined) c.gdbPath = d.gdbPath || 'gdb';
-  if (c.serialLog === undefined && d.serialLog) c.serialLog = d.serialLog;
-  const t = { ...(c.timeouts ?? {}) };
-  if (!t.startSeconds && d.timeouts.startSeconds) t.startSeconds = d.timeouts.startSeconds;
-  if (!t.bootSeconds && d.timeouts.bootSeconds) t.bootSeconds = d.timeouts.bootSeconds;
-  c.timeouts = t;
-  c.exitBreakpoints = c.exitBreakpoints ?? [{ reason: 'CPUID' }];
+  if (c.profilesDir === undefined && d.profilesDir) c.profilesDir = d.profilesDir;
+  if (c.cwd === undefined && d.cwd) c.cwd = d.cwd;
+  // The settings' timeouts (seconds) fill the adapter's (milliseconds) where the user set none.
+  if (c.bootTimeout === undefined && d.timeouts.bootSeconds) c.bootTimeout = d.timeouts.bootSeconds * 1000;
+  if (c.connectTimeout === undefined && d.timeouts.startSeconds)
+    c.connectTimeout = d.timeouts.startSeconds * 1000;
+  c.exitBreakpoints = c.exitBreakpoints ?? ['cpuid'];
   return c;
 }

@@ -26,7 +26,8 @@ function launchDefaults(controller: TargetController): LaunchDefaults {
     outputsDir: path.join(driverDir, 'build', s.buildTarget),
     ovmf: s.ovmf || undefined,
     gdbPath: s.gdb || undefined,
-    serialLog: s.consoleLogFile || undefined,
+    profilesDir: s.profilesDirs[0],
+    cwd: workspaceRoot(),
     timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds },
   };
 }
