@@ -103,6 +103,16 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
       fs.rmSync(file, { force: true });
     }
     assert.strictEqual(await runBuildTask(), 0, 'the build failed after the broken file was removed');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('the profile picker lists every profile, the ones this host cannot run marked with the reason', async () => {
+    const picking = vscode.commands.executeCommand('uefi-hv.selectProfile');
+    await new Promise((r) => setTimeout(r, 1500));
+    await shot('03-profile-picker');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await picking;
+    assert.strictEqual(api.state().profile, 'bochs', 'closing the picker changed the profile');
   });
 
   it('Boot (no debugging) under Bochs shows the driver banner on the console; Stop leaves no emulator', async () => {
@@ -123,13 +133,33 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
     writeResult('bootToBannerSeconds', Number(((Date.now() - started) / 1000).toFixed(1)));
     writeResult('banner', banner);
     term.show();
-    await shot('03-boot-console-banner');
+    await shot('04-boot-console-banner');
+
+    // The console takes input: type a shell command once the UEFI shell prompts.
+    const text = (): string => (fs.existsSync(log) ? fs.readFileSync(log, 'latin1') : '');
+    await waitFor(
+      'the UEFI shell prompt',
+      () => (/Shell> /.test(text()) ? true : undefined),
+      BOOT_TIMEOUT_MS,
+      500,
+    );
+    term.sendText('echo uefi-hv-e2e-typed', false);
+    term.sendText('\r', false);
+    // The shell echoes the typed keys one by one (with cursor moves between them), then prints the
+    // output on a line of its own: only the output is this contiguous line.
+    await waitFor(
+      'the echo command output',
+      () => (/\r\nuefi-hv-e2e-typed\r\n/.test(text()) ? true : undefined),
+      60000,
+      500,
+    );
+    await shot('05-shell-input');
 
     await vscode.commands.executeCommand('uefi-hv.stop');
     await waitFor('the emulator to be gone', () => !alive(pid), 15000);
     // Nothing left in its process group either.
     assert.throws(() => process.kill(-pid, 0), /ESRCH/);
     await waitFor('state exited', () => (api.state().phase === 'exited' ? true : undefined), 5000);
-    await shot('04-stopped');
+    await shot('06-stopped');
   });
 });
