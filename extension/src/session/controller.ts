@@ -13,6 +13,7 @@ import { ConsoleTerminal } from '../ui/consoleTerminal';
 import { discoverDriverDir } from '../ui/discovery';
 import { readSettings, workspaceRoot } from '../ui/settings';
 import { TargetStatusBar } from '../ui/statusBar';
+import { targetRuntime } from './lazyRuntime';
 import { TargetPhase, TargetState } from './targetState';
 
 export class TargetController implements vscode.Disposable {
@@ -58,16 +59,13 @@ export class TargetController implements vscode.Disposable {
 
   // ---- profiles ---------------------------------------------------------------------------------
   async loadProfiles(): Promise<ProfileSet> {
-    const { loadProfiles } = await import('../target/profiles');
+    const { loadProfiles } = targetRuntime();
     const s = readSettings();
     return loadProfiles({ userDirs: s.profilesDirs });
   }
 
   async profileChoices(): Promise<ProfileChoice[]> {
-    const [{ profileChoices }, { readHostFacts }] = await Promise.all([
-      import('../profiles/profileChoices'),
-      import('../target/hostcaps'),
-    ]);
+    const { profileChoices, readHostFacts } = targetRuntime();
     const set = await this.loadProfiles();
     const profiles = [...set.profiles.values()].map((p) => this.withSettings(p));
     return profileChoices(profiles, readHostFacts(), this.selectedProfile());
@@ -189,7 +187,7 @@ export class TargetController implements vscode.Disposable {
     this.setPhase('booting');
     const started = Date.now();
     try {
-      const { launch } = await import('../target/launcher');
+      const { launch } = targetRuntime();
       this.target = await launch({
         profile,
         esp: { loader: path.join(out, 'HvLoader.efi'), driver: path.join(out, 'HvDxe.efi') },
