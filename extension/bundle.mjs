@@ -44,6 +44,7 @@ const result = await esbuild.build({
   metafile: true,
   // The extension measures its activation from here (extension/src/extension.ts).
   banner: { js: '"use strict";const __uefiHvLoadStart = performance.now();' },
+  footer: { js: 'const __uefiHvLoadEnd = performance.now();' },
   logLevel: 'warning',
 });
 for (const [file, info] of Object.entries(result.metafile.outputs)) {

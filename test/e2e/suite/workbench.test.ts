@@ -68,6 +68,7 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
     );
     // VS Code's own figure: Developer: Show Running Extensions lists each extension's activation time.
     await vscode.commands.executeCommand('workbench.action.showRuntimeExtensions');
+    await new Promise((r) => setTimeout(r, 3000)); // the editor fills in once the profile data arrives
     await shot('00-running-extensions');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const doc = await vscode.workspace.openTextDocument(path.join(root(), 'hv-driver', 'boot', 'entry.c'));
