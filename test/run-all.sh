@@ -34,6 +34,7 @@ stage compile npx tsc -p .
 stage lint npm run -s lint
 stage format npm run -s format:check
 [[ -f hv-driver/Makefile ]] && stage driver-host-tests make -s -C hv-driver test
+stage grammars bash test/grammars/run.sh
 mocha_stage unit test/mocharc.unit.json
 mocha_stage targets test/mocharc.targets.json
 # The extension in a real VS Code (code-server, cached in tools/) driven by Chromium; screenshots

@@ -2,6 +2,7 @@
 // profile schema checks and views' data load on first use.
 import * as vscode from 'vscode';
 import { registerDebugger } from './debug/debugProvider';
+import { registerLanguageFeatures } from './languages';
 import { TargetController } from './session/controller';
 import { TargetState } from './session/targetState';
 import { BuildTaskProvider, TASK_SOURCE } from './tasks/taskProvider';
@@ -67,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   phase('debugger');
   registerViews(context, controller);
   phase('views');
+  registerLanguageFeatures(context);
+  phase('languages');
   // Our cost: loading the bundle plus activate() itself.
   const activationMs = phasesMs.load + (performance.now() - enter);
   const detail = Object.entries(phasesMs)
