@@ -6,6 +6,7 @@ import {
   providedDefinitions,
   taskName,
 } from '../../extension/src/tasks/buildTask';
+import { parseBuildArgs } from '../../extension/src/build/options';
 
 const D: BuildDefaults = { target: 'DEBUG', toolchain: 'clang', driverDir: '/ws/hv-driver' };
 
@@ -13,15 +14,19 @@ describe('build task definitions -> uefi-hv build', () => {
   it('a standalone task takes the settings defaults and becomes CLI arguments', () => {
     assert.deepStrictEqual(cliBuildArgs({ type: 'uefi-hv', kind: 'standalone' }, D), [
       'build',
-      '--kind',
+      '--toolchain',
       'standalone',
       '--target',
       'DEBUG',
-      '--toolchain',
-      'clang',
       '--driver-dir',
       '/ws/hv-driver',
     ]);
+    // Exactly what the CLI's own parser accepts.
+    const parsed = parseBuildArgs(
+      cliBuildArgs({ type: 'uefi-hv', kind: 'standalone', target: 'NOOPT' }, D).slice(1),
+    );
+    assert.strictEqual(parsed.toolchain, 'standalone');
+    assert.strictEqual(parsed.target, 'NOOPT');
     assert.strictEqual(
       taskName({ type: 'uefi-hv', kind: 'standalone', target: 'NOOPT' }, D),
       'build standalone NOOPT',
@@ -30,20 +35,25 @@ describe('build task definitions -> uefi-hv build', () => {
 
   it('an EDK2 task passes the EDK2 tree and the toolchain tag; GCC by default', () => {
     const d = { ...D, edk2Workspace: '/opt/edk2' };
-    assert.deepStrictEqual(cliBuildArgs({ type: 'uefi-hv', kind: 'edk2', target: 'NOOPT', clean: true }, d), [
+    const args = cliBuildArgs({ type: 'uefi-hv', kind: 'edk2', target: 'NOOPT' }, d);
+    assert.deepStrictEqual(args, [
       'build',
-      '--kind',
+      '--toolchain',
       'edk2',
       '--target',
       'NOOPT',
-      '--toolchain',
+      '--edk2-tag',
       'GCC',
-      '--driver-dir',
-      '/ws/hv-driver',
       '--edk2',
       '/opt/edk2',
-      '--clean',
+      '--driver-dir',
+      '/ws/hv-driver',
     ]);
+    const parsed = parseBuildArgs(args.slice(1));
+    assert.deepStrictEqual(
+      [parsed.toolchain, parsed.target, parsed.edk2Tag, parsed.edk2Dir],
+      ['edk2', 'NOOPT', 'GCC', '/opt/edk2'],
+    );
     assert.strictEqual(
       taskName({ type: 'uefi-hv', kind: 'edk2', toolchain: 'CLANGDWARF' }, d),
       'build edk2 DEBUG CLANGDWARF',

@@ -13,7 +13,6 @@ export interface BuildTaskDefinition {
   kind: BuildKind;
   target?: string;
   toolchain?: string;
-  clean?: boolean;
 }
 
 export interface BuildDefaults {
@@ -21,7 +20,6 @@ export interface BuildDefaults {
   toolchain: string; // setting uefi-hv.build.toolchain
   edk2Workspace?: string; // setting uefi-hv.paths.edk2Workspace (discovered when empty)
   driverDir?: string; // setting uefi-hv.paths.driver
-  timeoutSeconds?: number; // setting uefi-hv.timeouts.buildSeconds
 }
 
 // Every matcher the manifest contributes, in the order VS Code should try them.
@@ -78,17 +76,19 @@ export function completeDefinition(
       `uefi-hv task: EDK2 toolchain must be one of ${EDK2_TOOLCHAINS.join(', ')}, not "${toolchain}"` +
         (toolchain === 'GCC5' ? ' (GCC5 was removed from EDK2; use GCC)' : ''),
     );
-  return { type: 'uefi-hv', kind: def.kind, target, toolchain, clean: def.clean ?? false };
+  return { type: 'uefi-hv', kind: def.kind, target, toolchain };
 }
 
-// The `uefi-hv build` arguments for a task (after the CLI entry).
+// The `uefi-hv build` arguments for a task (after the CLI entry); options as in
+// extension/src/build/options.ts.
 export function cliBuildArgs(def: BuildTaskDefinition, d: BuildDefaults): string[] {
   const c = completeDefinition(def, d);
-  const args = ['build', '--kind', c.kind, '--target', c.target, '--toolchain', c.toolchain];
+  const args = ['build', '--toolchain', c.kind, '--target', c.target];
+  if (c.kind === 'edk2') {
+    args.push('--edk2-tag', c.toolchain);
+    if (d.edk2Workspace) args.push('--edk2', d.edk2Workspace);
+  }
   if (d.driverDir) args.push('--driver-dir', d.driverDir);
-  if (c.kind === 'edk2' && d.edk2Workspace) args.push('--edk2', d.edk2Workspace);
-  if (c.clean) args.push('--clean');
-  if (d.timeoutSeconds) args.push('--timeout', String(d.timeoutSeconds));
   return args;
 }
 
@@ -98,7 +98,6 @@ export function taskName(def: BuildTaskDefinition, d: BuildDefaults): string {
   const c = completeDefinition(def, d);
   const parts = ['build', c.kind, c.target];
   if (c.kind === 'edk2') parts.push(c.toolchain);
-  if (c.clean) parts.push('clean');
   return parts.join(' ');
 }
 

@@ -23,7 +23,6 @@ export function buildDefaults(): BuildDefaults {
     toolchain: s.buildToolchain,
     edk2Workspace: discoverEdk2(s.edk2Workspace),
     driverDir: discoverDriverDir(s.driverDir, workspaceRoot()),
-    timeoutSeconds: s.buildTimeoutSeconds,
   };
 }
 

@@ -15,7 +15,6 @@ export interface Settings {
   driverDir: string;
   buildTarget: string;
   buildToolchain: string;
-  buildTimeoutSeconds: number;
   startSeconds: number;
   bootSeconds: number;
   shutdownSeconds: number;
@@ -49,7 +48,6 @@ export function readSettings(): Settings {
     driverDir: expandPath(str('paths.driver')),
     buildTarget: str('build.target', 'DEBUG') || 'DEBUG',
     buildToolchain: str('build.toolchain', 'clang') || 'clang',
-    buildTimeoutSeconds: num('timeouts.buildSeconds', 600),
     startSeconds: num('timeouts.startSeconds', 0),
     bootSeconds: num('timeouts.bootSeconds', 0),
     shutdownSeconds: num('timeouts.shutdownSeconds', 0),
