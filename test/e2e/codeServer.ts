@@ -88,6 +88,8 @@ export function prepareRun(vsix: string, workspaceFrom?: string, parent = os.tmp
         'extensions.ignoreRecommendations': true,
         'update.mode': 'none',
         'window.commandCenter': false,
+        // Emulators listen on ports (Bochs's VNC display, serial sockets): no forwarding pop-ups.
+        'remote.autoForwardPorts': false,
       },
       null,
       2,
