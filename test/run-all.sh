@@ -39,6 +39,9 @@ stage grammars bash test/grammars/run.sh
 [[ -f hv-driver/stub/tests.mk ]] && stage stub-fuzz-short make -s -C hv-driver fuzz-short
 mocha_stage unit test/mocharc.unit.json
 mocha_stage targets test/mocharc.targets.json
+# The extension in a real VS Code (code-server, cached in tools/) driven by Chromium; screenshots
+# in test-results/e2e/. Installs its own prerequisites (bash .ci/setup --e2e).
+stage e2e bash test/e2e/run.sh
 
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))

@@ -1,0 +1,97 @@
+// The `uefi-hv` debugger on the VS Code side: configurations (initial, dynamic: one per profile
+// that can run here), their filling-in before launch, and how the adapter process is started.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { TargetController } from '../session/controller';
+import { stopDetail } from '../session/targetState';
+import { defaultBuildTaskLabel } from '../tasks/taskProvider';
+import { adapterEntry, discoverDriverDir } from '../ui/discovery';
+import { readSettings, workspaceRoot } from '../ui/settings';
+import { HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
+import {
+  DEBUG_TYPE,
+  dynamicConfigurations,
+  HvLaunchConfiguration,
+  LaunchDefaults,
+  resolveConfiguration,
+} from './configurations';
+
+function launchDefaults(controller: TargetController): LaunchDefaults {
+  const s = readSettings();
+  const driverDir = discoverDriverDir(s.driverDir, workspaceRoot()) ?? '${workspaceFolder}/hv-driver';
+  return {
+    profile: controller.selectedProfile(),
+    buildTarget: s.buildTarget,
+    buildTaskLabel: defaultBuildTaskLabel(),
+    outputsDir: path.join(driverDir, 'build', s.buildTarget),
+    ovmf: s.ovmf || undefined,
+    gdbPath: s.gdb || undefined,
+    profilesDir: s.profilesDirs[0],
+    cwd: workspaceRoot(),
+    timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds },
+  };
+}
+
+export class HvConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly controller: TargetController) {}
+
+  async provideDebugConfigurations(): Promise<vscode.DebugConfiguration[]> {
+    const choices = await this.controller.profileChoices();
+    return dynamicConfigurations(choices, launchDefaults(this.controller));
+  }
+
+  async resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    try {
+      const choices = await this.controller.profileChoices();
+      return resolveConfiguration(config as HvLaunchConfiguration, choices, launchDefaults(this.controller));
+    } catch (e) {
+      this.controller.fail((e as Error).message);
+      return undefined; // abort the launch
+    }
+  }
+}
+
+export class HvAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  constructor(private readonly extensionPath: string) {}
+
+  createDebugAdapterDescriptor(): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
+    const entry = adapterEntry(this.extensionPath);
+    if (!entry)
+      throw new Error(
+        `uefi-hv: the debug adapter is not built (no dist/debugAdapter.js or out/debug-adapter/src/main.js in ${this.extensionPath})`,
+      );
+    return new vscode.DebugAdapterExecutable(process.execPath, [entry], {
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+  }
+}
+
+export function registerDebugger(context: vscode.ExtensionContext, controller: TargetController): void {
+  const provider = new HvConfigurationProvider(controller);
+  context.subscriptions.push(
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      provider,
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
+    vscode.debug.registerDebugAdapterDescriptorFactory(
+      DEBUG_TYPE,
+      new HvAdapterFactory(context.extensionPath),
+    ),
+    vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type === DEBUG_TYPE) controller.setPhase('booting');
+    }),
+    vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.type === DEBUG_TYPE) controller.setPhase('exited', 'debug session ended');
+    }),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type !== DEBUG_TYPE) return;
+      if (e.event === HV_STOP_EVENT) controller.setPhase('stopped', stopDetail(e.body as HvStopEventBody));
+      else if (e.event === 'hv/running') controller.setPhase('running');
+    }),
+  );
+}

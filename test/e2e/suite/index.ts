@@ -1,0 +1,12 @@
+// Runs in VS Code's extension host (code-server), loaded through the page URL's extensionTestsPath.
+// VS Code awaits run(); a rejection makes the workbench call codeAutomationExit(1).
+import * as path from 'path';
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 10 * 60 * 1000, reporter: 'spec' });
+  mocha.addFile(path.join(__dirname, 'workbench.test.js'));
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => (failures ? reject(new Error(`${failures} e2e test(s) failed`)) : resolve()));
+  });
+}
