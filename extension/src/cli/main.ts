@@ -2,11 +2,16 @@
 // uefi-hv: the command-line face of the workbench. The extension's tasks call the same modules.
 import { runBuildCommand } from './buildCommand';
 import { runBootCommand } from './bootCommand';
+import { runStartCommand } from './startCommand';
 import { CliError } from './errors';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: 'build if needed, boot on the best profile this host runs, console here',
+    run: runStartCommand,
+  },
   build: { summary: 'build the driver (standalone clang/lld, or EDK2)', run: runBuildCommand },
   boot: { summary: 'boot the driver on OVMF in an emulator and stream the console', run: runBootCommand },
 };
@@ -37,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof CliError) {
-      console.error(`uefi-hv ${name}: ${e.message}`);
+      for (const line of e.message.split('\n')) console.error(`uefi-hv ${name}: ${line}`);
       return e.exitCode;
     }
     throw e;

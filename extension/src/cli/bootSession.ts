@@ -1,0 +1,157 @@
+// One boot from the terminal: launch the target, stream its console to stdout (raw) and a serial
+// log, forward stdin when asked, and end for exactly one reason, reported in one line on stderr.
+import * as fs from 'fs';
+import { EspSpec } from '../target/esp';
+import { launch, LaunchError, Target, TargetExit, TargetReset } from '../target/launcher';
+import { Profile } from '../target/profiles';
+import { ToolError } from '../target/tools';
+import { CliError } from './errors';
+
+// Exit statuses of `uefi-hv boot` (documented in its --help).
+export const EXIT = {
+  ok: 0, // --until matched, or powered off cleanly with no --until
+  startup: 2, // bad input or a start-up failure: nothing left running
+  timeout: 3,
+  emulatorDied: 4,
+  targetReset: 5,
+  poweredOffEarly: 6, // powered off before --until matched
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export interface SessionOptions {
+  command: string; // 'boot' / 'start', for messages
+  profile: Profile;
+  esp: EspSpec;
+  cpus?: number;
+  ovmf?: string;
+  timeoutSeconds?: number; // 0 or undefined: no limit
+  serialLog?: string;
+  until?: RegExp;
+  forwardStdin: boolean;
+  keepRunDir?: boolean;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+// ANSI escapes (colours, cursor moves) stripped before --until matching; the raw bytes still reach stdout.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
+
+export async function runBootSession(o: SessionOptions): Promise<number> {
+  const stdout = o.stdout ?? process.stdout;
+  const stderr = o.stderr ?? process.stderr;
+  const say = (line: string): void => void stderr.write(`uefi-hv ${o.command}: ${line}\n`);
+  let serialLog: fs.WriteStream | undefined;
+  if (o.serialLog) {
+    try {
+      fs.writeFileSync(o.serialLog, '');
+    } catch (e) {
+      throw new CliError(
+        `cannot write --serial-log ${o.serialLog}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        2,
+      );
+    }
+    serialLog = fs.createWriteStream(o.serialLog, { flags: 'a' });
+  }
+
+  // A signal during start is remembered and acted on as soon as there is something to stop.
+  let interrupted: NodeJS.Signals | undefined;
+  let onSignal: (s: NodeJS.Signals) => void = (s) => (interrupted = s);
+  const signalHandler = (s: NodeJS.Signals): void => onSignal(s);
+  process.on('SIGINT', signalHandler);
+  process.on('SIGTERM', signalHandler);
+  const started = Date.now();
+  let target: Target;
+  try {
+    target = await launch({
+      profile: o.profile,
+      esp: o.esp,
+      cpus: o.cpus,
+      ovmf: o.ovmf,
+      keepRunDir: o.keepRunDir,
+    });
+  } catch (e) {
+    process.off('SIGINT', signalHandler);
+    process.off('SIGTERM', signalHandler);
+    serialLog?.end();
+    if (e instanceof LaunchError || e instanceof ToolError) throw new CliError(e.message, EXIT.startup);
+    throw e;
+  }
+  const emulator = o.profile.emulator === 'bochs' ? o.profile.bochs.binary : o.profile.qemu.binary;
+  say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
+
+  let stdinRaw = false;
+  const result = await new Promise<{ code: number; why: string; exit: TargetExit }>((resolve) => {
+    let ending: { code: number; why: string } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const endWith = (code: number, why: string): void => {
+      if (ending) return;
+      ending = { code, why };
+      if (timer) clearTimeout(timer);
+      void target.stop();
+    };
+    onSignal = (s) =>
+      endWith(s === 'SIGINT' ? EXIT.sigint : EXIT.sigterm, `interrupted (${s}); emulator stopped`);
+    if (interrupted) onSignal(interrupted);
+
+    let window = '';
+    target.console.on('data', (chunk: Buffer) => {
+      stdout.write(chunk);
+      serialLog?.write(chunk);
+      if (!o.until || ending) return;
+      window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-65536);
+      const m = o.until.exec(window);
+      if (m) {
+        window = '';
+        endWith(EXIT.ok, `matched /${o.until.source}/ after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+    });
+    target.on('reset', (r: TargetReset) => {
+      if (r.initiator === 'guest') endWith(EXIT.targetReset, `target reset: ${r.detail}`);
+    });
+    target.on('exit', (exit: TargetExit) => {
+      if (ending) return resolve({ ...ending, exit });
+      if (exit.reason === 'poweroff') {
+        if (o.until)
+          resolve({
+            code: EXIT.poweredOffEarly,
+            why: `target powered off before /${o.until.source}/ appeared`,
+            exit,
+          });
+        else resolve({ code: EXIT.ok, why: exit.detail, exit });
+      } else {
+        resolve({ code: EXIT.emulatorDied, why: `emulator died: ${exit.detail}`, exit });
+      }
+    });
+    if (o.timeoutSeconds) {
+      const s = o.timeoutSeconds;
+      timer = setTimeout(
+        () =>
+          endWith(EXIT.timeout, `timed out after ${s} s${o.until ? ` waiting for /${o.until.source}/` : ''}`),
+        s * 1000,
+      );
+    }
+    if (o.forwardStdin) {
+      const stdin = process.stdin;
+      if (stdin.isTTY) {
+        stdin.setRawMode(true);
+        stdinRaw = true;
+      }
+      stdin.on('data', (d: Buffer) => {
+        // Raw mode delivers Ctrl-C as a byte: it still means "stop", as the README promises.
+        if (stdinRaw && d.includes(3)) return endWith(EXIT.sigint, 'interrupted (Ctrl-C); emulator stopped');
+        target.write(d);
+      });
+      stdin.resume();
+    }
+  });
+
+  if (stdinRaw) process.stdin.setRawMode(false);
+  if (o.forwardStdin) process.stdin.pause();
+  process.off('SIGINT', signalHandler);
+  process.off('SIGTERM', signalHandler);
+  if (serialLog) await new Promise<void>((r) => serialLog!.end(() => r()));
+  say(result.why);
+  return result.code;
+}

@@ -1,0 +1,43 @@
+/* The driver's entry point: bring the platform layer up, say hello on COM1, start the hypervisor,
+ * stay resident. */
+#include "boot/boot.h"
+#include "hv/log.h"
+#include "hv/platform.h"
+#include "hv/version.h"
+#include "log/log_internal.h"
+
+efi_system_table_t *hv_st;
+efi_boot_services_t *hv_bs;
+
+efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
+    static const efi_guid_t loaded_image_guid = HV_EFI_LOADED_IMAGE_PROTOCOL_GUID;
+    hv_st = st;
+    hv_bs = st->boot_services;
+
+    hv_log_init();
+    hv_time_init();
+
+    efi_loaded_image_t *li = NULL;
+    efi_status_t status = hv_bs->handle_protocol(image, &loaded_image_guid, (void **)&li);
+    if (EFI_IS_ERROR(status) || !li) {
+        HV_ERROR("uefi-hv " HV_VERSION ": no loaded image protocol (%s)",
+                 hv_efi_status_text(status));
+        return EFI_IS_ERROR(status) ? status : EFI_LOAD_ERROR;
+    }
+    hv_memory_init((uint64_t)(uintptr_t)li->image_base, li->image_size);
+    uint32_t cpus = hv_mp_init();
+
+    HV_INFO("uefi-hv " HV_VERSION " loaded at 0x%llx (size 0x%llx), %u CPUs",
+            (unsigned long long)hv_image_base(), (unsigned long long)li->image_size, cpus);
+    HV_DEBUG("tsc %llu Hz, physical top 0x%llx", (unsigned long long)hv_tsc_hz(),
+             (unsigned long long)hv_phys_top());
+
+    /* ==== HYPERVISOR START ====================================================================
+     * The VT-x core (branch vmx) starts here, on every CPU, while boot services are still up:
+     *     status = hv_virtualize_all();
+     * On failure: log it, free what was allocated (hv_memory_free_all()) and return the status so
+     * the firmware unloads the image. */
+
+    li->unload = hv_efi_unload;
+    return EFI_SUCCESS; /* resident: the image stays loaded until unload */
+}
