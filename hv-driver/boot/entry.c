@@ -1,6 +1,7 @@
 /* The driver's entry point: bring the platform layer up, say hello on COM1, start the hypervisor,
  * stay resident. */
 #include "boot/boot.h"
+#include "hv/hypervisor.h"
 #include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/version.h"
@@ -19,10 +20,10 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
 
     efi_loaded_image_t *li = NULL;
     efi_status_t status = hv_bs->handle_protocol(image, &loaded_image_guid, (void **)&li);
-    if (EFI_IS_ERROR(status) || !li) {
+    if (HV_EFI_IS_ERROR(status) || !li) {
         HV_ERROR("uefi-hv " HV_VERSION ": no loaded image protocol (%s)",
                  hv_efi_status_text(status));
-        return EFI_IS_ERROR(status) ? status : EFI_LOAD_ERROR;
+        return HV_EFI_IS_ERROR(status) ? status : HV_EFI_LOAD_ERROR;
     }
     hv_memory_init((uint64_t)(uintptr_t)li->image_base, li->image_size);
     uint32_t cpus = hv_mp_init();
@@ -32,12 +33,19 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
     HV_DEBUG("tsc %llu Hz, physical top 0x%llx", (unsigned long long)hv_tsc_hz(),
              (unsigned long long)hv_phys_top());
 
-    /* ==== HYPERVISOR START ====================================================================
-     * The VT-x core (branch vmx) starts here, on every CPU, while boot services are still up:
-     *     status = hv_virtualize_all();
-     * On failure: log it, free what was allocated (hv_memory_free_all()) and return the status so
-     * the firmware unloads the image. */
+    /* The VT-x core: every CPU becomes a guest of the hypervisor here, boot services still up. */
+    int rc = hv_virtualize_all();
+    if (rc != HV_OK) {
+        hv_memory_free_all();
+        hv_mp_fini();
+        efi_status_t why = rc == HV_ERR_UNSUPPORTED ? EFI_UNSUPPORTED
+                           : rc == HV_ERR_NO_MEMORY ? EFI_OUT_OF_RESOURCES
+                                                    : EFI_DEVICE_ERROR;
+        HV_ERROR("uefi-hv not started (%s): the firmware boots on without it",
+                 hv_efi_status_text(why));
+        return why;
+    }
 
     li->unload = hv_efi_unload;
-    return EFI_SUCCESS; /* resident: the image stays loaded until unload */
+    return HV_EFI_SUCCESS; /* resident: the image stays loaded until unload */
 }

@@ -58,7 +58,8 @@ static void forget(uint64_t base, uint64_t size) {
             if (tail_size)
                 record(tail_base, tail_size);
         } else if (tail_size && !record(tail_base, tail_size)) {
-            HV_WARN("owned-range registry full: 0x%llx pages stay listed", tail_size >> 12);
+            HV_WARN("owned-range registry full: 0x%llx pages stay listed",
+                    (unsigned long long)(tail_size >> 12));
             r->size += size + tail_size;
         }
         return;
@@ -69,9 +70,9 @@ void *hv_alloc_pages(uint64_t pages) {
     efi_physical_address_t addr = 0;
     if (!hv_bs || pages == 0)
         return NULL;
-    efi_status_t status =
-        hv_bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_RUNTIME_SERVICES_DATA, pages, &addr);
-    if (EFI_IS_ERROR(status)) {
+    efi_status_t status = hv_bs->allocate_pages(HV_EFI_ALLOCATE_ANY_PAGES,
+                                                HV_EFI_RUNTIME_SERVICES_DATA, pages, &addr);
+    if (HV_EFI_IS_ERROR(status)) {
         HV_ERROR("AllocatePages(%llu) failed: %s", (unsigned long long)pages,
                  hv_efi_status_text(status));
         return NULL;
@@ -137,13 +138,13 @@ static uint64_t memory_map_top(void) {
     uint32_t version;
     efi_memory_descriptor_t *map = NULL;
     efi_status_t status = hv_bs->get_memory_map(&size, NULL, &key, &desc_size, &version);
-    if (status != EFI_BUFFER_TOO_SMALL || desc_size == 0)
+    if (status != HV_EFI_BUFFER_TOO_SMALL || desc_size == 0)
         return top;
     size += 4 * desc_size; /* the pool allocation below may add descriptors */
-    if (EFI_IS_ERROR(hv_bs->allocate_pool(EFI_BOOT_SERVICES_DATA, size, (void **)&map)))
+    if (HV_EFI_IS_ERROR(hv_bs->allocate_pool(HV_EFI_BOOT_SERVICES_DATA, size, (void **)&map)))
         return top;
     status = hv_bs->get_memory_map(&size, map, &key, &desc_size, &version);
-    if (!EFI_IS_ERROR(status)) {
+    if (!HV_EFI_IS_ERROR(status)) {
         for (uint64_t off = 0; off + desc_size <= size; off += desc_size) {
             const efi_memory_descriptor_t *d =
                 (const efi_memory_descriptor_t *)((const uint8_t *)map + off);

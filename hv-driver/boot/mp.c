@@ -40,7 +40,7 @@ uint32_t hv_mp_init(void) {
     apic_ids[0] = current_apic_id();
     void *iface = NULL;
     efi_status_t status = hv_bs->locate_protocol(&mp_guid, NULL, &iface);
-    if (EFI_IS_ERROR(status) || !iface) {
+    if (HV_EFI_IS_ERROR(status) || !iface) {
         HV_WARN("no MP services (%s): running on the boot CPU only", hv_efi_status_text(status));
         mp = NULL;
         return cpu_count;
@@ -48,7 +48,7 @@ uint32_t hv_mp_init(void) {
     mp = iface;
     uint64_t total = 0, enabled = 0;
     status = mp->get_number_of_processors(mp, &total, &enabled);
-    if (EFI_IS_ERROR(status) || total == 0) {
+    if (HV_EFI_IS_ERROR(status) || total == 0) {
         HV_WARN("MP services GetNumberOfProcessors: %s", hv_efi_status_text(status));
         mp = NULL;
         return cpu_count;
@@ -60,14 +60,14 @@ uint32_t hv_mp_init(void) {
     for (uint64_t i = 0; i < total; i++) {
         efi_processor_information_t info;
         status = mp->get_processor_info(mp, i, &info);
-        if (EFI_IS_ERROR(status)) {
+        if (HV_EFI_IS_ERROR(status)) {
             HV_WARN("GetProcessorInfo(%llu): %s", (unsigned long long)i,
                     hv_efi_status_text(status));
             apic_ids[i] = UINT32_MAX;
             continue;
         }
         apic_ids[i] = (uint32_t)info.processor_id;
-        if (info.status_flag & EFI_PROCESSOR_AS_BSP_BIT)
+        if (info.status_flag & HV_EFI_PROCESSOR_AS_BSP_BIT)
             bsp_index = (uint32_t)i;
     }
     cpu_count = (uint32_t)total;
@@ -112,7 +112,7 @@ int hv_run_on_each_cpu(hv_cpu_fn fn, void *ctx) {
         ap_call_t call = {fn, ctx, cpu, 0};
         /* Blocking (no event): the AP finishes before the next one starts. */
         efi_status_t status = mp->startup_this_ap(mp, ap_trampoline, cpu, NULL, 0, &call, NULL);
-        if (EFI_IS_ERROR(status)) {
+        if (HV_EFI_IS_ERROR(status)) {
             HV_ERROR("StartupThisAP(cpu%u): %s", cpu, hv_efi_status_text(status));
             if (!first_error)
                 first_error = -1;

@@ -1,4 +1,4 @@
-/* EFI_STATUS in words, for the log and the loader's console (UEFI 2.10 appendix D). */
+/* HV_EFI_STATUS in words, for the log and the loader's console (UEFI 2.10 appendix D). */
 #include "hv/uefi.h"
 
 static const char *const error_names[] = {
@@ -28,8 +28,8 @@ static const char *const warning_names[] = {
 };
 
 const char *hv_efi_status_text(efi_status_t status) {
-    uint64_t code = status & ~EFI_ERROR_BIT;
-    if (EFI_IS_ERROR(status))
+    uint64_t code = status & ~HV_EFI_ERROR_BIT;
+    if (HV_EFI_IS_ERROR(status))
         return code < HV_ARRAY_COUNT(error_names) ? error_names[code] : "Unknown Error";
     return code < HV_ARRAY_COUNT(warning_names) ? warning_names[code] : "Unknown Warning";
 }

@@ -36,7 +36,7 @@ static uint16_t node_length(const efi_device_path_t *node) {
 }
 
 static bool is_end(const efi_device_path_t *node) {
-    return node->type == EFI_DP_TYPE_END && node->sub_type == EFI_DP_END_ENTIRE;
+    return node->type == HV_EFI_DP_TYPE_END && node->sub_type == HV_EFI_DP_END_ENTIRE;
 }
 
 /* Bytes of a device path before its end node. */
@@ -59,7 +59,7 @@ static efi_device_path_t *append_node(const efi_device_path_t *prefix, uint8_t t
     size_t head = path_size(prefix);
     size_t node_size = sizeof(efi_device_path_t) + payload_size;
     uint8_t *buf = NULL;
-    if (EFI_IS_ERROR(bs->allocate_pool(EFI_LOADER_DATA, head + node_size + 4, (void **)&buf)))
+    if (HV_EFI_IS_ERROR(bs->allocate_pool(HV_EFI_LOADER_DATA, head + node_size + 4, (void **)&buf)))
         return NULL;
     hv_memcpy(buf, prefix, head);
     efi_device_path_t *node = (efi_device_path_t *)(buf + head);
@@ -69,8 +69,8 @@ static efi_device_path_t *append_node(const efi_device_path_t *prefix, uint8_t t
     node->length[1] = (uint8_t)(node_size >> 8);
     hv_memcpy(node + 1, payload, payload_size);
     efi_device_path_t *end = (efi_device_path_t *)(buf + head + node_size);
-    end->type = EFI_DP_TYPE_END;
-    end->sub_type = EFI_DP_END_ENTIRE;
+    end->type = HV_EFI_DP_TYPE_END;
+    end->sub_type = HV_EFI_DP_END_ENTIRE;
     end->length[0] = 4;
     end->length[1] = 0;
     return (efi_device_path_t *)buf;
@@ -79,7 +79,7 @@ static efi_device_path_t *append_node(const efi_device_path_t *prefix, uint8_t t
 static efi_status_t load_and_start(efi_handle_t parent, efi_device_path_t *path, const char *what) {
     efi_handle_t child = NULL;
     efi_status_t status = bs->load_image(false, parent, path, NULL, 0, &child);
-    if (EFI_IS_ERROR(status)) {
+    if (HV_EFI_IS_ERROR(status)) {
         say("uefi-hv loader: cannot load %s: %s (status 0x%llx)", what, hv_efi_status_text(status),
             (unsigned long long)status);
         return status;
@@ -95,21 +95,21 @@ static efi_status_t start_driver(efi_handle_t image) {
 
     efi_loaded_image_t *li = NULL;
     efi_status_t status = bs->handle_protocol(image, &loaded_image_guid, (void **)&li);
-    if (EFI_IS_ERROR(status)) {
+    if (HV_EFI_IS_ERROR(status)) {
         say("uefi-hv loader: no loaded image protocol: %s", hv_efi_status_text(status));
         return status;
     }
     efi_device_path_t *device = NULL;
     status = bs->handle_protocol(li->device_handle, &device_path_guid, (void **)&device);
-    if (EFI_IS_ERROR(status)) {
+    if (HV_EFI_IS_ERROR(status)) {
         say("uefi-hv loader: the boot device has no device path: %s", hv_efi_status_text(status));
         return status;
     }
     efi_device_path_t *path =
-        append_node(device, EFI_DP_TYPE_MEDIA, EFI_DP_MEDIA_FILE_PATH, file, sizeof(file));
+        append_node(device, HV_EFI_DP_TYPE_MEDIA, HV_EFI_DP_MEDIA_FILE_PATH, file, sizeof(file));
     if (!path) {
         say("uefi-hv loader: out of memory");
-        return EFI_OUT_OF_RESOURCES;
+        return HV_EFI_OUT_OF_RESOURCES;
     }
     status = load_and_start(image, path, "\\EFI\\uefi-hv\\HvDxe.efi");
     bs->free_pool(path);
@@ -124,24 +124,24 @@ static efi_status_t start_shell(efi_handle_t image) {
     uint64_t count = 0;
     efi_handle_t *handles = NULL;
     efi_status_t status =
-        bs->locate_handle_buffer(EFI_LOCATE_BY_PROTOCOL, &fv_guid, NULL, &count, &handles);
-    if (EFI_IS_ERROR(status))
+        bs->locate_handle_buffer(HV_EFI_LOCATE_BY_PROTOCOL, &fv_guid, NULL, &count, &handles);
+    if (HV_EFI_IS_ERROR(status))
         return status;
-    status = EFI_NOT_FOUND;
-    for (uint64_t i = 0; i < count && status == EFI_NOT_FOUND; i++) {
+    status = HV_EFI_NOT_FOUND;
+    for (uint64_t i = 0; i < count && status == HV_EFI_NOT_FOUND; i++) {
         efi_device_path_t *fv = NULL;
-        if (EFI_IS_ERROR(bs->handle_protocol(handles[i], &device_path_guid, (void **)&fv)))
+        if (HV_EFI_IS_ERROR(bs->handle_protocol(handles[i], &device_path_guid, (void **)&fv)))
             continue;
-        efi_device_path_t *path = append_node(fv, EFI_DP_TYPE_MEDIA, EFI_DP_MEDIA_FV_FILE,
+        efi_device_path_t *path = append_node(fv, HV_EFI_DP_TYPE_MEDIA, HV_EFI_DP_MEDIA_FV_FILE,
                                               &shell_guid, sizeof(shell_guid));
         if (!path)
             break;
         efi_handle_t child = NULL;
         status = bs->load_image(false, image, path, NULL, 0, &child);
         bs->free_pool(path);
-        if (!EFI_IS_ERROR(status))
+        if (!HV_EFI_IS_ERROR(status))
             status = bs->start_image(child, NULL, NULL);
-        else if (status != EFI_NOT_FOUND)
+        else if (status != HV_EFI_NOT_FOUND)
             break;
     }
     bs->free_pool(handles);
@@ -153,20 +153,20 @@ efi_status_t HV_EFIAPI hv_loader_main(efi_handle_t image, efi_system_table_t *sy
     bs = system_table->boot_services;
 
     efi_status_t status = start_driver(image);
-    if (EFI_IS_ERROR(status))
+    if (HV_EFI_IS_ERROR(status))
         say("uefi-hv loader: HvDxe.efi failed: %s (status 0x%llx)", hv_efi_status_text(status),
             (unsigned long long)status);
     else
         say("uefi-hv loader: HvDxe.efi started (uefi-hv " HV_VERSION ")");
 
-    /* Chain on. Returning EFI_SUCCESS makes OVMF's boot manager open the setup UI; returning an
+    /* Chain on. Returning HV_EFI_SUCCESS makes OVMF's boot manager open the setup UI; returning an
      * error makes it try the next boot option (network boot first on a machine with a NIC). The
      * shell is what the user wants next, so start it ourselves. */
     status = start_shell(image);
-    if (EFI_IS_ERROR(status)) {
+    if (HV_EFI_IS_ERROR(status)) {
         say("uefi-hv loader: no UEFI Shell in the firmware (%s); back to the boot manager",
             hv_efi_status_text(status));
-        return EFI_NOT_FOUND;
+        return HV_EFI_NOT_FOUND;
     }
     return status;
 }

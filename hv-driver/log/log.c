@@ -38,7 +38,7 @@ void hv_log(hv_log_level_t level, const char *fmt, ...) {
     if (level > log_max_level)
         return;
     char line[LOG_LINE_MAX];
-    uint64_t us = hv_log_clock_us();
+    unsigned long long us = hv_log_clock_us();
     size_t n = hv_format(line, sizeof(line), "hv: %llu.%06llu cpu%u %-5s ", us / 1000000,
                          us % 1000000, hv_cpu_index(), level_names[level]);
     va_list ap;

@@ -16,24 +16,24 @@ typedef uint64_t efi_physical_address_t;
 typedef void (*efi_opaque_fn_t)(void);
 
 /* ---- status codes (spec appendix D) ---------------------------------------------------------- */
-#define EFI_ERROR_BIT          (1ull << 63)
-#define EFI_ERR(n)             (EFI_ERROR_BIT | (n))
-#define EFI_IS_ERROR(s)        (((s)&EFI_ERROR_BIT) != 0)
-#define EFI_SUCCESS            0ull
-#define EFI_LOAD_ERROR         EFI_ERR(1)
-#define EFI_INVALID_PARAMETER  EFI_ERR(2)
-#define EFI_UNSUPPORTED        EFI_ERR(3)
-#define EFI_BUFFER_TOO_SMALL   EFI_ERR(5)
-#define EFI_NOT_READY          EFI_ERR(6)
-#define EFI_DEVICE_ERROR       EFI_ERR(7)
-#define EFI_OUT_OF_RESOURCES   EFI_ERR(9)
-#define EFI_NOT_FOUND          EFI_ERR(14)
-#define EFI_ACCESS_DENIED      EFI_ERR(15)
-#define EFI_TIMEOUT            EFI_ERR(18)
-#define EFI_NOT_STARTED        EFI_ERR(19)
-#define EFI_ALREADY_STARTED    EFI_ERR(20)
-#define EFI_ABORTED            EFI_ERR(21)
-#define EFI_SECURITY_VIOLATION EFI_ERR(26)
+#define HV_EFI_ERROR_BIT          (1ull << 63)
+#define HV_EFI_ERR(n)             (HV_EFI_ERROR_BIT | (n))
+#define HV_EFI_IS_ERROR(s)        (((s)&HV_EFI_ERROR_BIT) != 0)
+#define HV_EFI_SUCCESS            0ull
+#define HV_EFI_LOAD_ERROR         HV_EFI_ERR(1)
+#define HV_EFI_INVALID_PARAMETER  HV_EFI_ERR(2)
+#define HV_EFI_UNSUPPORTED        HV_EFI_ERR(3)
+#define HV_EFI_BUFFER_TOO_SMALL   HV_EFI_ERR(5)
+#define HV_EFI_NOT_READY          HV_EFI_ERR(6)
+#define HV_EFI_DEVICE_ERROR       HV_EFI_ERR(7)
+#define HV_EFI_OUT_OF_RESOURCES   HV_EFI_ERR(9)
+#define HV_EFI_NOT_FOUND          HV_EFI_ERR(14)
+#define HV_EFI_ACCESS_DENIED      HV_EFI_ERR(15)
+#define HV_EFI_TIMEOUT            HV_EFI_ERR(18)
+#define HV_EFI_NOT_STARTED        HV_EFI_ERR(19)
+#define HV_EFI_ALREADY_STARTED    HV_EFI_ERR(20)
+#define HV_EFI_ABORTED            HV_EFI_ERR(21)
+#define HV_EFI_SECURITY_VIOLATION HV_EFI_ERR(26)
 
 /* Human words for a status ("Not Found", "Security Violation", "warning 3", ...). Never NULL. */
 const char *hv_efi_status_text(efi_status_t status);
@@ -97,27 +97,27 @@ typedef struct {
 
 /* ---- memory --------------------------------------------------------------------------------- */
 typedef enum {
-    EFI_ALLOCATE_ANY_PAGES,
-    EFI_ALLOCATE_MAX_ADDRESS,
-    EFI_ALLOCATE_ADDRESS,
+    HV_EFI_ALLOCATE_ANY_PAGES,
+    HV_EFI_ALLOCATE_MAX_ADDRESS,
+    HV_EFI_ALLOCATE_ADDRESS,
 } efi_allocate_type_t;
 
 typedef enum {
-    EFI_RESERVED_MEMORY_TYPE,
-    EFI_LOADER_CODE,
-    EFI_LOADER_DATA,
-    EFI_BOOT_SERVICES_CODE,
-    EFI_BOOT_SERVICES_DATA,
-    EFI_RUNTIME_SERVICES_CODE,
-    EFI_RUNTIME_SERVICES_DATA,
-    EFI_CONVENTIONAL_MEMORY,
-    EFI_UNUSABLE_MEMORY,
-    EFI_ACPI_RECLAIM_MEMORY,
-    EFI_ACPI_MEMORY_NVS,
-    EFI_MEMORY_MAPPED_IO,
-    EFI_MEMORY_MAPPED_IO_PORT_SPACE,
-    EFI_PAL_CODE,
-    EFI_PERSISTENT_MEMORY,
+    HV_EFI_RESERVED_MEMORY_TYPE,
+    HV_EFI_LOADER_CODE,
+    HV_EFI_LOADER_DATA,
+    HV_EFI_BOOT_SERVICES_CODE,
+    HV_EFI_BOOT_SERVICES_DATA,
+    HV_EFI_RUNTIME_SERVICES_CODE,
+    HV_EFI_RUNTIME_SERVICES_DATA,
+    HV_EFI_CONVENTIONAL_MEMORY,
+    HV_EFI_UNUSABLE_MEMORY,
+    HV_EFI_ACPI_RECLAIM_MEMORY,
+    HV_EFI_ACPI_MEMORY_NVS,
+    HV_EFI_MEMORY_MAPPED_IO,
+    HV_EFI_MEMORY_MAPPED_IO_PORT_SPACE,
+    HV_EFI_PAL_CODE,
+    HV_EFI_PERSISTENT_MEMORY,
 } efi_memory_type_t;
 
 typedef struct {
@@ -136,12 +136,12 @@ typedef struct {
     uint8_t length[2]; /* little endian, includes this header */
 } efi_device_path_t;
 
-#define EFI_DP_TYPE_MEDIA      0x04
-#define EFI_DP_MEDIA_FILE_PATH 0x04
-#define EFI_DP_MEDIA_FV_FILE   0x06
-#define EFI_DP_TYPE_END        0x7f
-#define EFI_DP_END_ENTIRE      0xff
-#define EFI_DP_END_INSTANCE    0x01
+#define HV_EFI_DP_TYPE_MEDIA      0x04
+#define HV_EFI_DP_MEDIA_FILE_PATH 0x04
+#define HV_EFI_DP_MEDIA_FV_FILE   0x06
+#define HV_EFI_DP_TYPE_END        0x7f
+#define HV_EFI_DP_END_ENTIRE      0xff
+#define HV_EFI_DP_END_INSTANCE    0x01
 
 /* ---- simple text output ------------------------------------------------------------------------
  */
@@ -224,7 +224,7 @@ typedef struct {
     efi_opaque_fn_t create_event_ex;
 } efi_boot_services_t;
 
-#define EFI_LOCATE_BY_PROTOCOL 2
+#define HV_EFI_LOCATE_BY_PROTOCOL 2
 
 /* ---- system table --------------------------------------------------------------------------- */
 typedef struct {
@@ -263,9 +263,9 @@ typedef struct {
 } efi_loaded_image_t;
 
 /* ---- MP services protocol (PI 1.8 vol. 2, 13.4) -------------------------------------------- */
-#define EFI_PROCESSOR_AS_BSP_BIT        0x1u
-#define EFI_PROCESSOR_ENABLED_BIT       0x2u
-#define EFI_PROCESSOR_HEALTH_STATUS_BIT 0x4u
+#define HV_EFI_PROCESSOR_AS_BSP_BIT        0x1u
+#define HV_EFI_PROCESSOR_ENABLED_BIT       0x2u
+#define HV_EFI_PROCESSOR_HEALTH_STATUS_BIT 0x4u
 
 typedef struct {
     uint64_t processor_id; /* the local APIC ID */
@@ -290,10 +290,10 @@ struct efi_mp_services {
 };
 
 /* ---- layout checks (offsets from the spec's x64 tables) ----------------------------------- */
-HV_STATIC_ASSERT(sizeof(efi_guid_t) == 16, "EFI_GUID");
-HV_STATIC_ASSERT(sizeof(efi_table_header_t) == 24, "EFI_TABLE_HEADER");
-HV_STATIC_ASSERT(sizeof(efi_memory_descriptor_t) == 40, "EFI_MEMORY_DESCRIPTOR");
-HV_STATIC_ASSERT(sizeof(efi_device_path_t) == 4, "EFI_DEVICE_PATH_PROTOCOL");
+HV_STATIC_ASSERT(sizeof(efi_guid_t) == 16, "HV_EFI_GUID");
+HV_STATIC_ASSERT(sizeof(efi_table_header_t) == 24, "HV_EFI_TABLE_HEADER");
+HV_STATIC_ASSERT(sizeof(efi_memory_descriptor_t) == 40, "HV_EFI_MEMORY_DESCRIPTOR");
+HV_STATIC_ASSERT(sizeof(efi_device_path_t) == 4, "HV_EFI_DEVICE_PATH_PROTOCOL");
 HV_STATIC_ASSERT(sizeof(efi_simple_text_output_t) == 80, "SIMPLE_TEXT_OUTPUT");
 HV_STATIC_ASSERT(offsetof(efi_boot_services_t, allocate_pages) == 0x28, "AllocatePages");
 HV_STATIC_ASSERT(offsetof(efi_boot_services_t, handle_protocol) == 0x98, "HandleProtocol");
@@ -301,16 +301,16 @@ HV_STATIC_ASSERT(offsetof(efi_boot_services_t, load_image) == 0xc8, "LoadImage")
 HV_STATIC_ASSERT(offsetof(efi_boot_services_t, stall) == 0xf8, "Stall");
 HV_STATIC_ASSERT(offsetof(efi_boot_services_t, locate_handle_buffer) == 0x138, "LocateHandleBuf");
 HV_STATIC_ASSERT(offsetof(efi_boot_services_t, locate_protocol) == 0x140, "LocateProtocol");
-HV_STATIC_ASSERT(sizeof(efi_boot_services_t) == 0x178, "EFI_BOOT_SERVICES");
+HV_STATIC_ASSERT(sizeof(efi_boot_services_t) == 0x178, "HV_EFI_BOOT_SERVICES");
 HV_STATIC_ASSERT(offsetof(efi_system_table_t, con_out) == 0x40, "ConOut");
 HV_STATIC_ASSERT(offsetof(efi_system_table_t, boot_services) == 0x60, "BootServices");
-HV_STATIC_ASSERT(sizeof(efi_system_table_t) == 0x78, "EFI_SYSTEM_TABLE");
+HV_STATIC_ASSERT(sizeof(efi_system_table_t) == 0x78, "HV_EFI_SYSTEM_TABLE");
 HV_STATIC_ASSERT(offsetof(efi_loaded_image_t, device_handle) == 0x18, "DeviceHandle");
 HV_STATIC_ASSERT(offsetof(efi_loaded_image_t, image_base) == 0x40, "ImageBase");
 HV_STATIC_ASSERT(offsetof(efi_loaded_image_t, unload) == 0x58, "Unload");
-HV_STATIC_ASSERT(sizeof(efi_loaded_image_t) == 0x60, "EFI_LOADED_IMAGE_PROTOCOL");
+HV_STATIC_ASSERT(sizeof(efi_loaded_image_t) == 0x60, "HV_EFI_LOADED_IMAGE_PROTOCOL");
 HV_STATIC_ASSERT(offsetof(efi_processor_information_t, status_flag) == 8, "StatusFlag");
-HV_STATIC_ASSERT(sizeof(efi_processor_information_t) == 48, "EFI_PROCESSOR_INFORMATION");
+HV_STATIC_ASSERT(sizeof(efi_processor_information_t) == 48, "HV_EFI_PROCESSOR_INFORMATION");
 HV_STATIC_ASSERT(offsetof(efi_mp_services_t, who_am_i) == 48, "WhoAmI");
 
 #endif

@@ -1,0 +1,136 @@
+/* Per-CPU and shared state of the hypervisor. All of it lives in pages from hv_alloc_pages(),
+ * hidden from the guest by EPT; the host reaches it through the pointer at the top of each CPU's
+ * host stack, never through a variable of the image (which the guest can write). */
+#ifndef HV_VMX_CPU_H
+#define HV_VMX_CPU_H
+
+#include "hv/types.h"
+#include "hv/platform.h"
+#include "hv/vmcs.h"
+#include "hv/x86.h"
+#include "ept/ept.h"
+#include "ept/mtrr.h"
+
+#define HV_MAX_CPUS         64
+#define HV_HOST_STACK_PAGES 6
+#define HV_EPT_POOL_PAGES   256
+#define HV_MAX_PENDING      4 /* pages remapped to the decoy until the next MTF exit */
+
+/* Guest general registers as vmx/host.nasm pushes them on a VM exit (RSP is in the VMCS; its slot
+ * is scratch). */
+typedef struct {
+    uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+} hv_guest_regs_t;
+
+typedef struct {
+    uint64_t count;
+    uint64_t cycles;
+} hv_exit_stat_t;
+
+typedef struct hv_vcpu hv_vcpu_t;
+
+typedef struct {
+    uint32_t cpu_count;
+    hv_vcpu_t *vcpu[HV_MAX_CPUS];
+    uint64_t devirtualize_token;
+
+    /* capabilities, read once */
+    uint64_t vmx_basic, vmx_misc, ept_vpid_cap;
+    uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+    uint32_t pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted */
+    bool mtf_supported;
+    bool wait_for_sipi_supported;
+    uint32_t xcr0_supported_lo, xcr0_supported_hi;
+
+    /* shared structures */
+    hv_mtrr_state_t mtrr;
+    hv_ept_t ept;
+    uint8_t *ept_pool;
+    uint8_t *msr_bitmap;
+    uint64_t host_cr3;
+    uint64_t *host_pml4;
+    uint64_t host_pt_pages;
+    void *host_idt; /* 256 gates, shared */
+
+    uint64_t image_base, image_size;
+    hv_range_t owned[64]; /* trusted copy taken when hiding (VMCALL answers from it) */
+    uint32_t owned_count;
+    volatile uint32_t ept_lock; /* EPT changes from exit handlers on several CPUs */
+    uint64_t virtualize_start_tsc, virtualize_end_tsc;
+} hv_global_t;
+
+struct hv_vcpu {
+    /* devirtualize/resume target for vmx/host.nasm (offsets 0, 8, 16, 24: see the asserts) */
+    uint64_t resume_rip;
+    uint64_t resume_rsp;
+    uint64_t resume_rflags;
+    uint64_t launch_rsp; /* hv_vmx_launch's stack at VMLAUNCH, for entry failures */
+
+    uint32_t index;
+    bool virtualized;
+    bool launched;      /* the first VM entry succeeded */
+    bool launch_failed; /* the first VM entry failed on guest state (exit handler saw it) */
+    hv_global_t *hv;
+
+    void *vmxon;
+    void *vmcs;
+    uint8_t *host_stack;
+    uint8_t *io_bitmap_a, *io_bitmap_b;
+    uint8_t *host_gdt; /* copy of the firmware GDT + our TSS descriptor */
+    uint8_t *host_tss;
+    uint16_t host_tr;
+    uint8_t *decoy; /* what the guest sees instead of hidden pages while an access completes */
+
+    /* firmware state at launch, restored on devirtualize */
+    hv_dtr_t fw_gdtr, fw_idtr;
+    uint64_t fw_cr0, fw_cr3, fw_cr4;
+
+    /* the current exit */
+    uint32_t exit_reason;
+    uint64_t exit_qualification;
+    uint64_t exit_tsc;
+
+    /* pending work for the next monitor-trap-flag exit */
+    uint64_t pending_gpa[HV_MAX_PENDING];
+    uint64_t pending_old[HV_MAX_PENDING]; /* EPT entry to put back */
+    uint32_t pending_hidden_count;
+    uint16_t pending_io_port;
+    uint8_t pending_io_size;
+    bool pending_io;
+    uint32_t hidden_access_logged;
+
+    hv_exit_stat_t stats[VMX_EXIT_REASON_LIMIT];
+    uint64_t entry_failures;
+};
+
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rsp) == 8, "host.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rflags) == 16, "host.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, launch_rsp) == 24, "host.nasm offset");
+HV_STATIC_ASSERT(sizeof(hv_guest_regs_t) == 16 * 8, "host.nasm frame");
+
+/* vmx/host.nasm */
+HV_EFIAPI int hv_vmx_launch(hv_vcpu_t *vcpu); /* 0 = guest now, else VMX status / entry failure */
+HV_EFIAPI void hv_vmx_exit_entry(void);       /* HOST_RIP */
+extern uint8_t hv_host_isr_table[];           /* 256 stubs of HV_HOST_ISR_SIZE bytes */
+#define HV_HOST_ISR_SIZE 16
+
+/* vmx/host.c */
+int hv_host_build_shared(hv_global_t *hv);
+int hv_host_build_cpu(hv_vcpu_t *vcpu);
+
+/* vmx/vmcs_setup.c */
+int hv_vmcs_setup(hv_vcpu_t *vcpu);
+
+/* vmx/diagnose.c */
+void hv_vmx_log_entry_failure(hv_vcpu_t *vcpu, int vmx_status);
+void hv_vmx_log_guest_state(hv_vcpu_t *vcpu, const hv_guest_regs_t *regs);
+
+/* vmx/hide.c: EPT permissions for everything the hypervisor owns. */
+int hv_hide_owned_memory(hv_global_t *hv);
+
+/* vmx/virtualize.c: leaves VMX on the current CPU with the firmware's descriptor tables/CR3. */
+void hv_vmx_restore_firmware_state(hv_vcpu_t *vcpu);
+
+#endif
