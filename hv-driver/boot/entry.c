@@ -38,9 +38,9 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
     if (rc != HV_OK) {
         hv_memory_free_all();
         hv_mp_fini();
-        efi_status_t why = rc == HV_ERR_UNSUPPORTED ? EFI_UNSUPPORTED
-                           : rc == HV_ERR_NO_MEMORY ? EFI_OUT_OF_RESOURCES
-                                                    : EFI_DEVICE_ERROR;
+        efi_status_t why = rc == HV_ERR_UNSUPPORTED ? HV_EFI_UNSUPPORTED
+                           : rc == HV_ERR_NO_MEMORY ? HV_EFI_OUT_OF_RESOURCES
+                                                    : HV_EFI_DEVICE_ERROR;
         HV_ERROR("uefi-hv not started (%s): the firmware boots on without it",
                  hv_efi_status_text(why));
         return why;
