@@ -108,11 +108,13 @@ export function parseAttributes(request: 'launch' | 'attach', raw: Record<string
     if (HOST_KEYS.has(key) || key.startsWith('__')) continue;
     const where = KNOWN[key];
     if (!where) problems.push(`unknown attribute '${key}'`);
-    else if (where !== 'both' && where !== request) problems.push(`'${key}' applies to ${where} only, not ${request}`);
+    else if (where !== 'both' && where !== request)
+      problems.push(`'${key}' applies to ${where} only, not ${request}`);
   }
 
   const cwd = str('cwd') ?? process.cwd();
-  const resolve = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(cwd, p));
+  const resolve = (p: string | undefined): string | undefined =>
+    p === undefined ? undefined : path.resolve(cwd, p);
   const profile = str('profile');
   if (request === 'launch' && profile === undefined && raw.profile === undefined)
     problems.push(`'profile' is required for launch (a boot profile: bochs, qemu-tcg, qemu-kvm or your own)`);

@@ -27,7 +27,10 @@ export async function findSystemTable(read: ReadMemory, top: bigint): Promise<bi
   return undefined;
 }
 
-export async function findDebugImageTable(read: ReadMemory, top: bigint): Promise<DebugImageTable | undefined> {
+export async function findDebugImageTable(
+  read: ReadMemory,
+  top: bigint,
+): Promise<DebugImageTable | undefined> {
   const st = await findSystemTable(read, top);
   if (st === undefined) return undefined;
   const hdr = await read(st + 104n, 16); // NumberOfTableEntries, ConfigurationTable

@@ -60,8 +60,15 @@ export class HvRuntime extends EventEmitter {
     this.say(`link ${l.description} open${c.linkLog ? `, logging every packet to ${c.linkLog}` : ''}`);
     const base =
       c.request === 'launch' ? await this.waitForDriverLoad(pe) : await this.findLoadedDriver(pe, 'attach');
-    this.driver = { base, entry: base + BigInt(pe.entryRva), symbols: images.symbols, how: 'EFI debug image table' };
-    this.say(`driver ${path.basename(images.driver)} at 0x${base.toString(16)} (entry 0x${this.driver.entry.toString(16)})`);
+    this.driver = {
+      base,
+      entry: base + BigInt(pe.entryRva),
+      symbols: images.symbols,
+      how: 'EFI debug image table',
+    };
+    this.say(
+      `driver ${path.basename(images.driver)} at 0x${base.toString(16)} (entry 0x${this.driver.entry.toString(16)})`,
+    );
     return this.proxy.listen();
   }
 
@@ -100,7 +107,10 @@ export class HvRuntime extends EventEmitter {
       this.gdbPort = await freePort();
       profile = {
         ...profile,
-        qemu: { ...profile.qemu, extraArgs: [...profile.qemu.extraArgs, '-gdb', `tcp:127.0.0.1:${this.gdbPort}`, '-S'] },
+        qemu: {
+          ...profile.qemu,
+          extraArgs: [...profile.qemu.extraArgs, '-gdb', `tcp:127.0.0.1:${this.gdbPort}`, '-S'],
+        },
       };
       link = { kind: 'tcp', host: '127.0.0.1', port: this.gdbPort };
     } else if (profile.emulator === 'bochs' && !c.link) {
@@ -119,9 +129,12 @@ export class HvRuntime extends EventEmitter {
       keepRunDir: c.keepRunDir,
       startTimeoutMs: c.timeouts.connectTimeout,
     });
+    this.say(`emulator pid ${this.target.pid}, run folder ${this.target.runDir}`);
     this.target.console.on('data', (d: Buffer) => this.emit('console', d.toString('latin1')));
     this.target.on('exit', (e: TargetExit) => this.onTargetExit(e));
-    this.target.on('reset', (r: { detail: string }) => this.end(`the target reset (${r.detail}); session over`));
+    this.target.on('reset', (r: { detail: string }) =>
+      this.end(`the target reset (${r.detail}); session over`),
+    );
     if (link.kind === 'tcp' && link.port === 0) link = { ...link, port: this.target.debugPort! };
     return link;
   }

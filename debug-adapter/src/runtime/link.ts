@@ -3,7 +3,8 @@
 import { EventEmitter } from 'events';
 import * as net from 'net';
 
-export type LinkSpec = { kind: 'tcp'; host: string; port: number } | { kind: 'serial'; device: string; baud: number };
+export type LinkSpec =
+  { kind: 'tcp'; host: string; port: number } | { kind: 'serial'; device: string; baud: number };
 
 export function describeLink(l: LinkSpec): string {
   return l.kind === 'tcp' ? `tcp:${l.host}:${l.port}` : `serial:${l.device}@${l.baud}`;
@@ -85,7 +86,9 @@ export async function openLink(spec: LinkSpec, timeoutMs: number): Promise<Link>
       } catch (e) {
         lastError = (e as Error).message;
         if (Date.now() > deadline)
-          throw new Error(`cannot connect the link ${describeLink(spec)} within ${timeoutMs} ms: ${lastError}`);
+          throw new Error(
+            `cannot connect the link ${describeLink(spec)} within ${timeoutMs} ms: ${lastError}`,
+          );
         await sleep(100);
       }
     }

@@ -137,7 +137,8 @@ export class LinkProxy extends EventEmitter {
   }
 
   private record(dir: string, raw: Buffer): void {
-    if (this.log) this.log.write(`${Date.now() - this.t0} ${dir} ${JSON.stringify(raw.toString('latin1'))}\n`);
+    if (this.log)
+      this.log.write(`${Date.now() - this.t0} ${dir} ${JSON.stringify(raw.toString('latin1'))}\n`);
   }
 
   private writeTarget(raw: Buffer, dir: string, adapter: boolean): void {

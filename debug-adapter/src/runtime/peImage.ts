@@ -11,9 +11,11 @@ export interface PeInfo {
 export class PeError extends Error {}
 
 export function parsePe(image: Buffer, what = 'image'): PeInfo {
-  if (image.length < 0x40 || image.readUInt16LE(0) !== 0x5a4d) throw new PeError(`${what} is not a PE image (no MZ)`);
+  if (image.length < 0x40 || image.readUInt16LE(0) !== 0x5a4d)
+    throw new PeError(`${what} is not a PE image (no MZ)`);
   const pe = image.readUInt32LE(0x3c);
-  if (pe + 24 > image.length || image.readUInt32LE(pe) !== 0x4550) throw new PeError(`${what}: no PE signature`);
+  if (pe + 24 > image.length || image.readUInt32LE(pe) !== 0x4550)
+    throw new PeError(`${what}: no PE signature`);
   const sections = image.readUInt16LE(pe + 6);
   const optSize = image.readUInt16LE(pe + 20);
   const opt = pe + 24;
@@ -34,7 +36,9 @@ export function matchesLoaded(pe: PeInfo, loadedStart: Buffer): boolean {
   try {
     const there = parsePe(loadedStart, 'loaded image');
     return (
-      there.entryRva === pe.entryRva && there.sizeOfImage === pe.sizeOfImage && there.fingerprint.equals(pe.fingerprint)
+      there.entryRva === pe.entryRva &&
+      there.sizeOfImage === pe.sizeOfImage &&
+      there.fingerprint.equals(pe.fingerprint)
     );
   } catch {
     return false;

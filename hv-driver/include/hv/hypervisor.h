@@ -40,11 +40,12 @@ enum {
                                              cycles (TSC ticks spent in the hypervisor) */
 #define HV_VMCALL_OWNED_RANGE 0x48560003u /* RBX index -> RBX base, RCX size, RDX range count */
 #define HV_VMCALL_PEEK                                                                             \
-    0x48560004u                            /* RBX address inside an owned range -> RBX the qword   \
-                                              the hypervisor sees there (proves it intact) */
-#define HV_VMCALL_DEVIRTUALIZE 0x48560005u /* RBX = token given at launch: leave VMX on this CPU   \
-                                            */
-#define HV_VMCALL_NOP 0x48560006u          /* nothing: the floor of a VMCALL round trip */
+    0x48560004u /* RBX address inside an owned range -> RBX the qword                              \
+                   the hypervisor sees there (proves it intact) */
+#define HV_VMCALL_DEVIRTUALIZE                                                                     \
+    0x48560005u                   /* RBX = token given at launch: leave VMX on this CPU            \
+                                   */
+#define HV_VMCALL_NOP 0x48560006u /* nothing: the floor of a VMCALL round trip */
 
 #define HV_VMCALL_SUCCESS       0ull
 #define HV_VMCALL_UNKNOWN       0xffffffffffffffffull /* no such function */

@@ -1,0 +1,299 @@
+// The debug adapter as a process, driven over DAP by DebugClient, against Debian's gdb and QEMU TCG
+// booting Debian's OVMF with our loader and driver (QEMU's gdbstub as the RSP server behind the
+// adapter's link proxy). One boot serves the whole suite; every test writes its DAP exchange to
+// test-results/adapter-qemu/<test>.log next to the suite's gdb/MI log and link packet log.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { DebugProtocol } from '@vscode/debugprotocol';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
+const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(ROOT, 'test-results'), 'adapter-qemu');
+const ENTRY_C = path.join(ROOT, 'hv-driver/boot/entry.c');
+
+// Line of the first source line containing `text` (1-based): tests find lines by content.
+function lineOf(file: string, text: string): number {
+  const i = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `'${text}' not in ${file}`);
+  return i + 1;
+}
+
+// A DebugClient that writes every request, response and awaited event to the current test's log.
+class LoggedClient extends DebugClient {
+  log?: fs.WriteStream;
+  readonly outputs: string[] = [];
+  constructor() {
+    super('node', ADAPTER, 'uefi-hv', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
+    this.on('output', (e: DebugProtocol.OutputEvent) => {
+      this.outputs.push(e.body.output);
+      this.log?.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
+    });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  send(command: string, args?: any): Promise<any> {
+    this.log?.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
+    return super.send(command, args).then(
+      (r) => {
+        this.log?.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
+        return r;
+      },
+      (e: Error) => {
+        this.log?.write(`< ${command} ERROR ${e.message}\n`);
+        throw e;
+      },
+    );
+  }
+  waitForEvent(type: string, timeout?: number): Promise<DebugProtocol.Event> {
+    return super.waitForEvent(type, timeout).then((e) => {
+      this.log?.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
+      return e;
+    });
+  }
+}
+
+function startLog(client: LoggedClient, title: string): void {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  client.log?.end();
+  client.log = fs.createWriteStream(path.join(RESULTS, `${title.replace(/[^A-Za-z0-9]+/g, '-')}.log`));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('debug adapter: bad input fails the launch with the attribute named', function () {
+  this.timeout(60_000);
+  let client: LoggedClient;
+  beforeEach(async function () {
+    client = new LoggedClient();
+    startLog(client, `bad-input ${this.currentTest?.title ?? ''}`);
+    await client.start(); // launch()/attachRequest below send initialize first
+  });
+  afterEach(async () => {
+    await client.stop();
+    client.log?.end();
+  });
+
+  async function launchError(
+    args: Record<string, unknown>,
+    request: 'launch' | 'attach' = 'launch',
+  ): Promise<string> {
+    try {
+      await (request === 'launch'
+        ? client.launch(args)
+        : client.attachRequest(args as DebugProtocol.AttachRequestArguments));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`${request} succeeded with ${JSON.stringify(args)}`);
+  }
+
+  it('gdb missing: the error names gdbPath and the install line', async () => {
+    const msg = await launchError({ profile: 'qemu-tcg', gdbPath: '/nonexistent/gdb' });
+    assert.match(msg, /'gdbPath'/);
+    assert.match(msg, /apt-get install gdb/);
+  });
+  it('a wrongly typed attribute is named', async () => {
+    const msg = await launchError({ profile: 'qemu-tcg', stopOnEntry: 'yes' });
+    assert.match(msg, /'stopOnEntry' must be true or false/);
+  });
+  it('a misspelt attribute is named', async () => {
+    const msg = await launchError({ profile: 'qemu-tcg', stopOnentry: true });
+    assert.match(msg, /unknown attribute 'stopOnentry'/);
+  });
+  it('a missing profile is named', async () => {
+    assert.match(await launchError({}), /'profile' is required/);
+  });
+  it('an unknown profile is named', async () => {
+    assert.match(
+      await launchError({ profile: 'no-such-profile' }),
+      /'profile': unknown profile 'no-such-profile'/,
+    );
+  });
+  it('a malformed link is named', async () => {
+    assert.match(
+      await launchError({ link: 'tcp:localhost' }, 'attach'),
+      /'link': 'tcp:localhost' is neither/,
+    );
+  });
+  it('a timeout out of range is named', async () => {
+    assert.match(
+      await launchError({ profile: 'qemu-tcg', bootTimeout: -1 }),
+      /'bootTimeout' must be an integer/,
+    );
+  });
+});
+
+describe('debug adapter on QEMU TCG: source debugging of the driver through the link proxy', function () {
+  this.timeout(300_000);
+  const client = new LoggedClient();
+  let emulatorPid = 0;
+  let driverBase = 0n;
+  let threadId = 0;
+
+  before(async function () {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    startLog(client, 'launch');
+    await client.start(); // launch()/attachRequest below send initialize first
+    const stopped = client.waitForEvent('stopped', 240_000);
+    await client.launch({
+      profile: 'qemu-tcg',
+      stopOnEntry: true,
+      cwd: ROOT,
+      linkLog: path.join(RESULTS, 'link.log'),
+      verbose: true,
+      logFile: path.join(RESULTS, 'gdb-mi.log'),
+      bootTimeout: 200_000,
+    });
+    await client.configurationDoneRequest();
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    threadId = ev.body.threadId ?? 1;
+    const all = client.outputs.join('');
+    emulatorPid = Number(/emulator pid (\d+)/.exec(all)?.[1]);
+    driverBase = BigInt(/driver HvDxe\.efi at (0x[0-9a-f]+)/.exec(all)?.[1] ?? '0');
+  });
+  beforeEach(function () {
+    startLog(client, this.currentTest?.title ?? 'test');
+  });
+  after(async () => {
+    try {
+      await client.stop();
+    } finally {
+      if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+      client.log?.end();
+    }
+  });
+
+  it('stops on entry in hv_efi_main (symbols at the relocated base found by the adapter)', async () => {
+    assert.ok(emulatorPid > 0 && alive(emulatorPid), 'emulator runs');
+    assert.ok(driverBase > 0n && driverBase % 0x1000n === 0n, `driver base ${driverBase.toString(16)}`);
+    const st = await client.stackTraceRequest({ threadId });
+    const top = st.body.stackFrames[0];
+    assert.strictEqual(top.name, 'hv_efi_main');
+    assert.strictEqual(path.basename(top.source?.path ?? ''), 'entry.c');
+  });
+
+  it('threads are the CPUs', async () => {
+    const t = await client.threadsRequest();
+    assert.strictEqual(t.body.threads.length, 2, JSON.stringify(t.body.threads));
+  });
+
+  it('a breakpoint in driver C code is hit, with call stack and locals', async () => {
+    const line = lineOf(ENTRY_C, 'hv_memory_init(');
+    const bp = await client.setBreakpointsRequest({ source: { path: ENTRY_C }, breakpoints: [{ line }] });
+    assert.ok(bp.body.breakpoints[0].verified, JSON.stringify(bp.body.breakpoints[0]));
+    const stopped = client.waitForEvent('stopped', 60_000);
+    await client.continueRequest({ threadId });
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.strictEqual(ev.body.reason, 'breakpoint');
+    const st = await client.stackTraceRequest({ threadId: ev.body.threadId ?? threadId });
+    assert.strictEqual(st.body.stackFrames[0].line, line);
+    const scopes = await client.scopesRequest({ frameId: st.body.stackFrames[0].id });
+    const local = scopes.body.scopes.find((s) => s.name === 'Local');
+    assert.ok(local);
+    const vars = await client.variablesRequest({ variablesReference: local.variablesReference });
+    const names = vars.body.variables.map((v) => v.name);
+    assert.ok(names.includes('li') && names.includes('status'), names.join(','));
+    const li = vars.body.variables.find((v) => v.name === 'li')!;
+    assert.notStrictEqual(li.value, '0x0', 'li was filled by handle_protocol');
+  });
+
+  it('step over moves to the next line', async () => {
+    const before = (await client.stackTraceRequest({ threadId })).body.stackFrames[0].line;
+    const stopped = client.waitForEvent('stopped', 60_000);
+    await client.nextRequest({ threadId });
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.strictEqual(ev.body.reason, 'step');
+    const after = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+    assert.ok(after.line > before, `line ${before} -> ${after.line}`);
+    assert.strictEqual(after.name, 'hv_efi_main');
+  });
+
+  it('registers, disassembly and readMemory of the driver image', async () => {
+    const frame = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+    const scopes = await client.scopesRequest({ frameId: frame.id });
+    const regs = scopes.body.scopes.find((s) => s.name === 'Registers')!;
+    const rv = await client.variablesRequest({ variablesReference: regs.variablesReference });
+    const rip = rv.body.variables.find((v) => v.name === 'rip');
+    assert.ok(rip, rv.body.variables.map((v) => v.name).join(','));
+    const ripValue = BigInt(/0x[0-9a-f]+/.exec(rip.value)![0]);
+    assert.ok(
+      ripValue > driverBase && ripValue < driverBase + 0x100000n,
+      `rip ${rip.value} inside the driver`,
+    );
+    const dis = (await client.send('disassemble', {
+      memoryReference: `0x${ripValue.toString(16)}`,
+      instructionCount: 4,
+    })) as DebugProtocol.DisassembleResponse;
+    assert.ok(dis.body && dis.body.instructions.length >= 4);
+    const mem = (await client.send('readMemory', {
+      memoryReference: `0x${driverBase.toString(16)}`,
+      count: 64,
+    })) as DebugProtocol.ReadMemoryResponse;
+    const bytes = Buffer.from(mem.body!.data!, 'base64');
+    assert.strictEqual(bytes.subarray(0, 2).toString('latin1'), 'MZ');
+    const pe = fs.readFileSync(path.join(ROOT, 'hv-driver/build/DEBUG/HvDxe.efi'));
+    assert.deepStrictEqual(bytes.subarray(0, 0x3c), pe.subarray(0, 0x3c));
+  });
+
+  it('step out returns to the caller frame', async () => {
+    // After the step over above, the next line to run is the call of hv_mp_init.
+    const line = lineOf(ENTRY_C, 'uint32_t cpus = hv_mp_init();');
+    assert.strictEqual((await client.stackTraceRequest({ threadId })).body.stackFrames[0].line, line);
+    let stopped = client.waitForEvent('stopped', 60_000);
+    await client.stepInRequest({ threadId });
+    await stopped;
+    const inner = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+    assert.strictEqual(inner.name, 'hv_mp_init');
+    stopped = client.waitForEvent('stopped', 60_000);
+    await client.stepOutRequest({ threadId });
+    await stopped;
+    const outer = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+    assert.strictEqual(outer.name, 'hv_efi_main');
+  });
+
+  it('bench: stop -> stackTrace + scopes + locals + registers (printed, not asserted)', async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const stopped = client.waitForEvent('stopped', 60_000);
+      await client.send('stepIn', { threadId, granularity: 'instruction' });
+      await stopped;
+      const t0 = process.hrtime.bigint();
+      const st = await client.stackTraceRequest({ threadId });
+      const scopes = await client.scopesRequest({ frameId: st.body.stackFrames[0].id });
+      await Promise.all(
+        scopes.body.scopes.map((s) => client.variablesRequest({ variablesReference: s.variablesReference })),
+      );
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    samples.sort((a, b) => a - b);
+    const msg = `stop->stackTrace+scopes+variables: median ${samples[2].toFixed(1)} ms, max ${samples[4].toFixed(1)} ms`;
+    client.log?.write(`${msg}\n`);
+    console.log(`      ${msg}`);
+    assert.strictEqual(samples.length, 5);
+  });
+
+  it('the emulator killed mid-session: terminated, a clear message, nothing left running', async () => {
+    const terminated = client.waitForEvent('terminated', 30_000);
+    process.kill(emulatorPid, 'SIGKILL');
+    await terminated;
+    const all = client.outputs.join('');
+    assert.match(all, /uefi-hv: (the target ended|the debug link dropped)/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!alive(emulatorPid), 'emulator gone');
+    // The emulator ran in its own process group (pgid = its pid): nothing of it may remain.
+    const left = spawnSync('pgrep', ['-g', String(emulatorPid)], { encoding: 'utf8' }).stdout.trim();
+    assert.strictEqual(left, '', `still running in the emulator's group: ${left}`);
+  });
+});
