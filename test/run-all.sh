@@ -34,6 +34,8 @@ stage compile npx tsc -p .
 stage lint npm run -s lint
 stage format npm run -s format:check
 [[ -f hv-driver/Makefile ]] && stage driver-host-tests make -s -C hv-driver test
+# The debug stub's packet parser under libFuzzer + ASan/UBSan, seeded from the protocol vectors.
+[[ -f hv-driver/stub/tests.mk ]] && stage stub-fuzz-short make -s -C hv-driver fuzz-short
 mocha_stage unit test/mocharc.unit.json
 mocha_stage targets test/mocharc.targets.json
 

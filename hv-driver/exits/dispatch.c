@@ -10,6 +10,7 @@ static int unexpected(hv_vcpu_t *v, hv_guest_regs_t *r) {
 }
 
 static const hv_exit_handler_t handlers[VMX_EXIT_REASON_LIMIT] = {
+    [VMX_EXIT_EXCEPTION_NMI] = hv_exit_exception,
     [VMX_EXIT_TRIPLE_FAULT] = hv_exit_triple_fault,
     [VMX_EXIT_INIT_SIGNAL] = hv_exit_init,
     [VMX_EXIT_SIPI_SIGNAL] = hv_exit_sipi,

@@ -3,20 +3,14 @@
  *  - the page is the hypervisor's (hidden, or the image's read-only part): the access is logged
  *    and denied, and the guest goes on. Denied means: for this one instruction the page is
  *    replaced by a per-CPU decoy page of 0xff bytes (what reads of nothing return), the
- *    instruction runs against it under the monitor trap flag, then the hidden mapping is put back
- *    (hv_exit_monitor_trap) and the decoy refilled. The hypervisor's memory is never touched. */
+ *    instruction runs against it single-stepped (exits/step.c), then the hidden mapping is put
+ *    back (hv_exit_monitor_trap) and the decoy refilled. The hypervisor's memory is never touched.
+ */
 #include "hv/log.h"
 #include "lib/mem.h"
 #include "exits/exits.h"
 
 void hv_io_restore_trap(hv_vcpu_t *v);
-
-static void set_mtf(bool on) {
-    uint64_t c = hv_vmread(VMCS_CPU_BASED_VM_EXEC_CONTROL);
-    c = on ? c | VMX_CPU_BASED_VM_EXEC_CONTROL_MONITOR_TRAP_FLAG
-           : c & ~(uint64_t)VMX_CPU_BASED_VM_EXEC_CONTROL_MONITOR_TRAP_FLAG;
-    hv_vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, c);
-}
 
 static const char *access_text(uint64_t q) {
     return (q & 4) ? "fetch" : (q & 2) ? "write" : "read";
@@ -54,12 +48,10 @@ int hv_exit_ept_violation(hv_vcpu_t *v, hv_guest_regs_t *r) {
         hv_exit_fatal_report(v, r, "cannot deny an access to hypervisor memory");
     }
     uint64_t decoy = (uint64_t)(uintptr_t)v->decoy;
-    if (hv->mtf_supported) {
-        v->pending_gpa[v->pending_hidden_count] = gpa & ~(HV_PAGE_SIZE - 1);
-        v->pending_old[v->pending_hidden_count] = *leaf;
-        v->pending_hidden_count++;
-        set_mtf(true);
-    }
+    v->pending_gpa[v->pending_hidden_count] = gpa & ~(HV_PAGE_SIZE - 1);
+    v->pending_old[v->pending_hidden_count] = *leaf;
+    v->pending_hidden_count++;
+    hv_step_begin(v);
     *leaf = decoy | ((uint64_t)HV_MT_WB << EPT_TYPE_SHIFT) | EPT_READ | EPT_WRITE;
     hv_invept_all();
     hv_ept_unlock(hv);
@@ -82,6 +74,6 @@ int hv_exit_monitor_trap(hv_vcpu_t *v, hv_guest_regs_t *r) {
         hv_memset(v->decoy, 0xff, HV_PAGE_SIZE);
     }
     hv_io_restore_trap(v);
-    set_mtf(false);
+    hv_step_end(v);
     return HV_EXIT_RESUME;
 }

@@ -39,6 +39,10 @@ void hv_ept_unlock(hv_global_t *hv);
 /* Reports a fatal exit (reason, qualification, guest state) and halts this CPU for good. */
 HV_NORETURN void hv_exit_fatal_report(hv_vcpu_t *v, hv_guest_regs_t *r, const char *why);
 
+void hv_step_begin(hv_vcpu_t *v);
+void hv_step_end(hv_vcpu_t *v);
+
+int hv_exit_exception(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_cpuid(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_rdmsr(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_wrmsr(hv_vcpu_t *v, hv_guest_regs_t *r);

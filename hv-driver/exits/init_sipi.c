@@ -63,6 +63,10 @@ int hv_exit_sipi(hv_vcpu_t *v, hv_guest_regs_t *r) {
     hv_vmwrite(VMCS_GUEST_CS_SELECTOR, vector << 8);
     hv_vmwrite(VMCS_GUEST_CS_BASE, vector << 12);
     hv_vmwrite(VMCS_GUEST_RIP, 0);
+    /* Nothing blocked on the fresh start (Bochs leaves SMI/NMI blocking set in the saved state,
+     * which fails the next entry outside SMM). */
+    hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
+    hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
     return HV_EXIT_RESUME;
 }

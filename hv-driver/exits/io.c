@@ -1,7 +1,7 @@
 /* I/O instructions on trapped ports (the I/O bitmaps: PCI configuration 0xcf8-0xcff), performed
  * for the guest so the hypervisor sees every configuration access (the place to filter devices
  * later). String forms are not emulated: the ports are opened for this CPU for one instruction
- * (monitor trap flag) and the guest executes it natively. */
+ * (single-stepped) and the guest executes it natively. */
 #include "hv/log.h"
 #include "exits/exits.h"
 
@@ -31,15 +31,13 @@ int hv_exit_io(hv_vcpu_t *v, hv_guest_regs_t *r) {
     bool in = (q >> 3) & 1, string = (q >> 4) & 1;
     uint16_t port = (uint16_t)(q >> 16);
     if (string) {
-        if (!v->hv->mtf_supported || v->pending_io)
-            hv_exit_fatal_report(v, r, "string I/O on a trapped port without monitor trap flag");
+        if (v->pending_io)
+            hv_exit_fatal_report(v, r, "string I/O while a port is already open");
         io_bits(v, port, size, false);
         v->pending_io = true;
         v->pending_io_port = port;
         v->pending_io_size = (uint8_t)size;
-        hv_vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL,
-                   hv_vmread(VMCS_CPU_BASED_VM_EXEC_CONTROL) |
-                       VMX_CPU_BASED_VM_EXEC_CONTROL_MONITOR_TRAP_FLAG);
+        hv_step_begin(v);
         return HV_EXIT_RESUME; /* RIP unchanged: the guest runs the instruction itself */
     }
     if (in) {

@@ -19,20 +19,28 @@ enum {
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
 
-/* 1.8432 MHz / 16 / 115200 = 1 */
-#define DIVISOR_115200 1
+/* The divisor latch counts 1.8432 MHz / 16 = 115200 Hz ticks. */
+#define UART_CLOCK_HZ 115200u
 
 /* Bounded wait for the transmitter: a missing UART (reads 0xff or 0x00) must not hang a CPU. */
 #define TX_SPIN_LIMIT 100000
 
 void hv_uart_init(uint16_t base) {
+    hv_uart_init_baud(base, 115200);
+}
+
+bool hv_uart_init_baud(uint16_t base, uint32_t baud) {
+    if (baud == 0 || baud > UART_CLOCK_HZ || UART_CLOCK_HZ % baud != 0)
+        return false;
+    uint16_t divisor = (uint16_t)(UART_CLOCK_HZ / baud);
     hv_outb(base + UART_IER, 0x00);
     hv_outb(base + UART_LCR, LCR_DLAB);
-    hv_outb(base + UART_DATA, DIVISOR_115200 & 0xff);
-    hv_outb(base + UART_IER, DIVISOR_115200 >> 8);
+    hv_outb(base + UART_DATA, divisor & 0xff);
+    hv_outb(base + UART_IER, divisor >> 8);
     hv_outb(base + UART_LCR, LCR_8N1);
     hv_outb(base + UART_FCR, FCR_ENABLE_CLR);
     hv_outb(base + UART_MCR, MCR_DTR_RTS);
+    return true;
 }
 
 void hv_uart_putc(uint16_t base, char c) {

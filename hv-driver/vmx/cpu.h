@@ -99,6 +99,8 @@ struct hv_vcpu {
     uint8_t pending_io_size;
     bool pending_io;
     uint32_t hidden_access_logged;
+    bool stepping;      /* single-stepping one guest instruction (MTF, or TF + #DB exiting) */
+    bool step_guest_tf; /* the guest's own RFLAGS.TF while we borrow it */
 
     hv_exit_stat_t stats[VMX_EXIT_REASON_LIMIT];
     uint64_t entry_failures;

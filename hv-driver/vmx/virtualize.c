@@ -113,7 +113,7 @@ static int check_and_adjust(hv_global_t *hv) {
             HV_U64(hv->vmx_basic), hv->pin_ctls, hv->proc_ctls, hv->proc2_ctls, hv->exit_ctls,
             hv->entry_ctls, HV_U64(hv->ept_vpid_cap));
     if (!hv->mtf_supported)
-        HV_WARN("no monitor trap flag: denied accesses to hidden pages read 0xff permanently");
+        HV_INFO("no monitor trap flag: single steps use RFLAGS.TF with #DB exiting");
     if (!hv->wait_for_sipi_supported)
         HV_WARN("no wait-for-SIPI activity state: INIT/SIPI to a virtualized CPU cannot work");
     return HV_OK;

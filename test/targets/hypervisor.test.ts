@@ -1,0 +1,179 @@
+// The hypervisor under Bochs (cpu count 2, Debian's OVMF), real from end to end: ONE boot loads
+// HvDxe.efi (through HvLoader), then the shell runs the guest test application (test/guest), which
+// checks the hypervisor from inside the guest on every CPU, calls ExitBootServices, checks once
+// more and powers off. Every `it` reads the same captured console. A second, shorter boot runs a
+// driver built with a deliberately broken VMCS (HV_FAULT_INJECT=bad-guest-cr0) and checks that the
+// VM entry failure is decoded in the log and the firmware still reaches the shell.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { launch, Target } from '../../extension/src/target/launcher';
+import { productRoot } from '../../extension/src/target/paths';
+import { loadProfiles } from '../../extension/src/target/profiles';
+
+const ROOT = productRoot();
+const DRIVER_DIR = path.join(ROOT, 'hv-driver');
+// Emulated boots are slow and the machine is shared: generous, adjustable limits.
+const BOOT_TIMEOUT_MS = Number(process.env.HV_TEST_BOOT_TIMEOUT_MS ?? 360000);
+const CPUS = 2;
+
+// ANSI escapes and CR from the firmware console, which shares COM1 with the log.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
+
+function make(args: string[]): void {
+  execFileSync('make', ['-s', '-C', DRIVER_DIR, '-j2', ...args], { stdio: 'inherit' });
+}
+
+// Boots with the given ESP content until `done` matches the console (or the target ends), returns
+// the console text (ANSI stripped).
+async function bootUntil(
+  build: string,
+  startupNsh: string,
+  done: RegExp,
+  extra: { dest: string; source: string }[] = [],
+): Promise<string> {
+  const profile = loadProfiles().get('bochs');
+  let target: Target | undefined;
+  let text = '';
+  try {
+    target = await launch({
+      profile,
+      cpus: CPUS,
+      esp: {
+        loader: path.join(build, 'HvLoader.efi'),
+        driver: path.join(build, 'HvDxe.efi'),
+        startupNsh,
+        extra,
+      },
+    });
+    const t = target;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no ${done} within ${BOOT_TIMEOUT_MS} ms; console tail:\n${text.slice(-3000)}`)),
+        BOOT_TIMEOUT_MS,
+      );
+      t.console.on('data', (d: Buffer) => {
+        text += d.toString('latin1').replace(ANSI, '');
+        if (done.test(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void t.exited.then((e) => {
+        clearTimeout(timer);
+        if (done.test(text)) resolve();
+        else
+          reject(new Error(`target ended (${e.detail}) before ${done}; console tail:\n${text.slice(-3000)}`));
+      });
+    });
+  } finally {
+    await target?.stop();
+  }
+  return text;
+}
+
+describe('hypervisor under Bochs (2 CPUs, OVMF): guest checks', function () {
+  this.timeout(BOOT_TIMEOUT_MS + 120000);
+  let log = '';
+  const build = path.join(DRIVER_DIR, 'build', 'DEBUG');
+
+  before(async () => {
+    make([]);
+    log = await bootUntil(build, 'fs0:\\HvGuestTest.efi\n', /guest-test: SUMMARY .*\n/, [
+      { dest: '\\HvGuestTest.efi', source: path.join(build, 'HvGuestTest.efi') },
+    ]);
+  });
+
+  function resultOf(cpu: number, check: string): string {
+    const m = new RegExp(`guest-test: (PASS|FAIL) cpu${cpu} ${check}\\b(.*)`).exec(log);
+    assert.ok(m, `no result line for cpu${cpu} ${check}`);
+    return `${m[1]}${m[2]}`;
+  }
+
+  it('virtualizes every CPU and logs the time it took', () => {
+    assert.match(log, new RegExp(`hv: [0-9.]+ cpu0 INFO  hypervisor running on ${CPUS} CPUs: \\d+ us`));
+  });
+
+  it('hides its own memory with EPT', () => {
+    assert.match(log, /INFO {2}EPT: \d+ KiB in \d+ ranges hidden from the guest/);
+  });
+
+  const checks = [
+    'cpuid-hypervisor-bit',
+    'cpuid-vmx-hidden',
+    'cpuid-vendor-leaf',
+    'cpuid-interface-leaf',
+    'vmcall-version',
+    'vmcall-unknown-fails',
+    'vmcall-bad-param-fails',
+    'msr-monitored-write',
+    'msr-refused-write-gp',
+    'msr-vmx-basic-gp',
+    'msr-feature-control-locked',
+    'cr4-shadow-hides-vmxe',
+    'cr4-vmxe-write-gp',
+    'pci-config-io',
+    'pci-config-string-io',
+    'hidden-memory-read',
+    'hidden-memory-write-denied',
+    'image-write-denied',
+    'vmxon-ud',
+    'xsetbv-validated',
+    'exit-stats',
+  ];
+  for (let cpu = 0; cpu < CPUS; cpu++) {
+    for (const check of checks) {
+      it(`cpu${cpu} ${check}`, () => assert.strictEqual(resultOf(cpu, check), 'PASS'));
+    }
+  }
+
+  it('logs the denied accesses to hypervisor memory', () => {
+    assert.match(
+      log,
+      /WARN {2}EPT violation: guest (read|write) of hypervisor memory 0x[0-9a-f]+ at rip 0x[0-9a-f]+: denied/,
+    );
+  });
+
+  it('still answers CPUID and VMCALL after ExitBootServices', () => {
+    assert.strictEqual(resultOf(0, 'after-exit-boot-services-cpuid'), 'PASS');
+  });
+
+  it('reports no failure and no fatal exit', () => {
+    assert.match(log, /guest-test: SUMMARY \d+ passed, 0 failed/);
+    assert.doesNotMatch(log, /FATAL|HOST EXCEPTION|VMRESUME failed/);
+  });
+});
+
+describe('hypervisor under Bochs: a broken VMCS fails VM entry cleanly', function () {
+  this.timeout(BOOT_TIMEOUT_MS + 120000);
+  let log = '';
+
+  before(async () => {
+    make(['HV_FAULT_INJECT=bad-guest-cr0']);
+    const build = path.join(DRIVER_DIR, 'build', 'DEBUG-bad-guest-cr0');
+    log = await bootUntil(
+      build,
+      'echo shell-reached-after-failed-entry\n',
+      /shell-reached-after-failed-entry\n/,
+    );
+  });
+
+  it('decodes the entry failure: invalid guest state, with the qualification', () => {
+    assert.match(
+      log,
+      /ERROR VM entry failed on cpu\d+: exit reason 0x80000021 \(entry failure, basic 33 INVALID_GUEST_STATE\), qualification \d+/,
+    );
+  });
+
+  it('leaves every CPU unvirtualized and says so', () => {
+    assert.match(log, /cpu\d+ left unvirtualized/);
+    assert.match(log, /uefi-hv not started \(.*\): the firmware boots on without it/);
+    assert.doesNotMatch(log, /hypervisor running on/);
+  });
+
+  it('lets the firmware reach the shell', () => {
+    assert.match(log, /shell-reached-after-failed-entry/);
+  });
+});
