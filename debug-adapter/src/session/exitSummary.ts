@@ -17,7 +17,8 @@ export function exitSummary(
   const on = cpu === undefined ? '' : ` on CPU ${cpu}`;
   if (r.entryFailure) return `VM entry failed: ${r.name} (reason ${hx(exit.reason)})${on}`;
   const reg = (n: string): bigint | undefined => gregs?.get(n);
-  let what: string = r.name;
+  // The table's description is the readable form ("WRMSR", "Triple fault"); the name is KVM's.
+  let what: string = t.reasons.get(r.basic)?.description ?? r.name;
   switch (r.basic) {
     case 10: {
       const eax = reg('rax');
