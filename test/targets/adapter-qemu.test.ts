@@ -8,6 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { standaloneOutputs } from '../../extension/src/cli/driverImages';
+import { launch, Target } from '../../extension/src/target/launcher';
+import { freePort } from '../../extension/src/target/ports';
+import { loadProfiles } from '../../extension/src/target/profiles';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
@@ -265,7 +269,15 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
 
   it('bench: stop -> stackTrace + scopes + locals + registers (printed, not asserted)', async () => {
     const samples: number[] = [];
+    const bytes: number[] = [];
+    const linkBytes = async (): Promise<number> => {
+      const info = (await client.customRequest('hv/info')).body as {
+        link: { toTarget: number; fromTarget: number };
+      };
+      return info.link.toTarget + info.link.fromTarget;
+    };
     for (let i = 0; i < 5; i++) {
+      const b0 = await linkBytes();
       const stopped = client.waitForEvent('stopped', 60_000);
       await client.send('stepIn', { threadId, granularity: 'instruction' });
       await stopped;
@@ -276,12 +288,42 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
         scopes.body.scopes.map((s) => client.variablesRequest({ variablesReference: s.variablesReference })),
       );
       samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      bytes.push((await linkBytes()) - b0);
     }
     samples.sort((a, b) => a - b);
-    const msg = `stop->stackTrace+scopes+variables: median ${samples[2].toFixed(1)} ms, max ${samples[4].toFixed(1)} ms`;
+    bytes.sort((a, b) => a - b);
+    const msg =
+      `stop->stackTrace+scopes+variables: median ${samples[2].toFixed(1)} ms, max ${samples[4].toFixed(1)} ms; ` +
+      `link bytes per stepi+views (link log on): median ${bytes[2]}, max ${bytes[4]}`;
     client.log?.write(`${msg}\n`);
     console.log(`      ${msg}`);
     assert.strictEqual(samples.length, 5);
+  });
+
+  it('without the hypervisor stub: VM-exit filters, hv views and short forms say so clearly', async () => {
+    const info = (await client.customRequest('hv/info')).body as { driver: { base: string }; stub?: unknown };
+    assert.strictEqual(BigInt(info.driver.base), driverBase);
+    assert.strictEqual(info.stub, undefined);
+    const bps = await client.setExceptionBreakpointsRequest({
+      filters: [],
+      filterOptions: [
+        { filterId: 'wrmsr', condition: 'msr == 0xC0000082' },
+        { filterId: 'cpuid', condition: 'msr == 1' },
+      ],
+    });
+    assert.match(bps.body!.breakpoints![0].message!, /no uefi-hv stub/);
+    assert.match(bps.body!.breakpoints![1].message!, /unknown field 'msr'/);
+    await assert.rejects(
+      client.evaluateRequest({ expression: 'vmcs GUEST_RIP', context: 'repl' }),
+      /no uefi-hv stub/,
+    );
+    await assert.rejects(client.customRequest('hv/eptWalk', { gpa: '0x1000' }), /no uefi-hv stub/);
+    const frame = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+    const scopes = await client.scopesRequest({ frameId: frame.id });
+    assert.deepStrictEqual(
+      scopes.body.scopes.map((x) => x.name),
+      ['Local', 'Registers'],
+    );
   });
 
   it('the emulator killed mid-session: terminated, a clear message, nothing left running', async () => {
@@ -295,5 +337,85 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
     // The emulator ran in its own process group (pgid = its pid): nothing of it may remain.
     const left = spawnSync('pgrep', ['-g', String(emulatorPid)], { encoding: 'utf8' }).stdout.trim();
     assert.strictEqual(left, '', `still running in the emulator's group: ${left}`);
+  });
+});
+
+describe('debug adapter attach: to a QEMU TCG target already running', function () {
+  this.timeout(300_000);
+  const client = new LoggedClient();
+  let target: Target | undefined;
+  let gdbPort = 0;
+
+  before(async () => {
+    startLog(client, 'attach-boot');
+    gdbPort = await freePort();
+    const base = loadProfiles().get('qemu-tcg');
+    const profile = {
+      ...base,
+      qemu: { ...base.qemu, extraArgs: [...base.qemu.extraArgs, '-gdb', `tcp:127.0.0.1:${gdbPort}`] },
+    };
+    const out = standaloneOutputs(ROOT);
+    target = await launch({ profile, esp: { loader: out.loader, driver: out.driver } });
+    let text = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no shell prompt; console: ${text.slice(-400)}`)),
+        120_000,
+      );
+      target!.console.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('Shell>')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+  after(async () => {
+    try {
+      await client.stop();
+    } finally {
+      await target?.stop();
+      client.log?.end();
+    }
+  });
+
+  it('attaches, sees the CPUs and their registers, and leaves the target running on disconnect', async () => {
+    startLog(client, 'attach');
+    await client.start();
+    await client.initializeRequest({
+      adapterID: 'uefi-hv',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
+    const stopped = client.waitForEvent('stopped', 30_000);
+    await client.attachRequest({
+      link: `tcp:127.0.0.1:${gdbPort}`,
+      stopOnEntry: true,
+      cwd: ROOT,
+    } as DebugProtocol.AttachRequestArguments);
+    await client.configurationDoneRequest();
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.strictEqual(ev.body.reason, 'entry');
+    // On TCG the driver found no VMX and unloaded: the adapter says so and debugs the machine.
+    assert.match(
+      client.outputs.join(''),
+      /the driver is not loaded on the target: attached without driver symbols/,
+    );
+    const threads = await client.threadsRequest();
+    assert.strictEqual(threads.body.threads.length, 2);
+    const frame = (await client.stackTraceRequest({ threadId: threads.body.threads[0].id })).body
+      .stackFrames[0];
+    const scopes = await client.scopesRequest({ frameId: frame.id });
+    const regs = scopes.body.scopes.find((x) => x.name === 'Registers')!;
+    const rv = await client.variablesRequest({ variablesReference: regs.variablesReference });
+    assert.ok(
+      rv.body.variables.some((v) => v.name === 'cr3'),
+      'control registers from QEMU',
+    );
+    await client.disconnectRequest({});
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(alive(target!.pid), 'attach does not own the target: it keeps running after disconnect');
   });
 });

@@ -12,6 +12,7 @@ import { launch, Target, TargetExit } from '../../../extension/src/target/launch
 import { freePort, releasePort } from '../../../extension/src/target/ports';
 import { loadProfiles, Profile } from '../../../extension/src/target/profiles';
 import { findDebugImageTable, findImage, ReadMemory } from './efiImages';
+import { HvQueries } from './hvQueries';
 import { LinkSpec, openLink } from './link';
 import { LinkProxy } from './linkProxy';
 import { parsePe, PeInfo } from './peImage';
@@ -30,13 +31,16 @@ export interface DriverLocation {
 export class HvRuntime extends EventEmitter {
   target?: Target;
   proxy?: LinkProxy;
-  driver?: DriverLocation;
+  driver?: DriverLocation; // undefined after an attach that found no driver: machine-level debugging
+  hv: HvQueries;
+  lastStopReply?: string; // the target's last stop reply as it crossed the link
   private profile?: Profile;
   private gdbPort?: number;
   private ending = false;
 
   constructor(private readonly config: HvConfig) {
     super();
+    this.hv = new HvQueries((packet) => this.proxy!.query(packet, this.config.timeouts.requestTimeout));
   }
 
   private say(line: string): void {
@@ -57,18 +61,38 @@ export class HvRuntime extends EventEmitter {
     const l = await openLink(link, c.timeouts.connectTimeout);
     this.proxy = new LinkProxy(l, { logFile: c.linkLog });
     this.proxy.on('close', (reason: string) => this.onLinkClosed(reason));
+    this.proxy.on('stop', (reply: string) => (this.lastStopReply = reply));
     this.say(`link ${l.description} open${c.linkLog ? `, logging every packet to ${c.linkLog}` : ''}`);
-    const base =
-      c.request === 'launch' ? await this.waitForDriverLoad(pe) : await this.findLoadedDriver(pe, 'attach');
-    this.driver = {
-      base,
-      entry: base + BigInt(pe.entryRva),
-      symbols: images.symbols,
-      how: 'EFI debug image table',
-    };
-    this.say(
-      `driver ${path.basename(images.driver)} at 0x${base.toString(16)} (entry 0x${this.driver.entry.toString(16)})`,
-    );
+    let base: bigint | undefined;
+    let how = 'EFI debug image table';
+    if (this.gdbPort === undefined) {
+      // A uefi-hv stub (Bochs COM2, hardware, attach): it answers once the driver runs, and says
+      // where the driver is. On launch it is given until bootTimeout to come up.
+      const info = await this.waitForStub(
+        c.request === 'launch' ? c.timeouts.bootTimeout : c.timeouts.requestTimeout,
+      );
+      if (info) {
+        base = info.imageBase;
+        how = `uefi-hv stub ${info.version} (protocol ${info.proto}, ${info.cpus} CPUs)`;
+      }
+    }
+    if (base === undefined) {
+      if (c.request === 'launch') base = await this.waitForDriverLoad(pe);
+      else {
+        try {
+          base = await this.findLoadedDriver(pe, 'attach');
+        } catch (e) {
+          this.say(`${(e as Error).message}: attached without driver symbols (machine-level debugging)`);
+        }
+      }
+    }
+    if (base !== undefined) {
+      this.driver = { base, entry: base + BigInt(pe.entryRva), symbols: images.symbols, how };
+      this.say(
+        `driver ${path.basename(images.driver)} at 0x${base.toString(16)} (entry 0x${this.driver.entry.toString(16)}, from the ${how})`,
+      );
+    }
+    if (!this.hv.info) await this.hv.probe().catch(() => undefined);
     return this.proxy.listen();
   }
 
@@ -153,6 +177,24 @@ export class HvRuntime extends EventEmitter {
     }
     return Buffer.concat(parts);
   };
+
+  // Ask qHv.info until the stub answers (undefined at once from a plain gdbstub's empty reply).
+  private async waitForStub(withinMs: number): Promise<import('../rsp/hvPackets').HvInfo | undefined> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      try {
+        return await this.hv.probe();
+      } catch (e) {
+        if (this.ending || Date.now() > deadline) {
+          if (this.config.request === 'launch')
+            throw new RuntimeError(
+              `the uefi-hv stub did not answer on the link within ${withinMs} ms: ${(e as Error).message}`,
+            );
+          return undefined;
+        }
+      }
+    }
+  }
 
   private memoryTop(): bigint {
     const mib = this.profile?.memoryMiB ?? 4096;
