@@ -267,7 +267,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         const v = parseFieldValue(f, args.value);
         if (typeof v !== 'bigint') throw new Error(v.error);
         await hv.vmcsWrite(f.encoding, v);
-        this.vmcsNow?.set(f.encoding, v);
+        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
         response.body = { value: `0x${v.toString(16)}` };
       }
       this.sendResponse(response);
