@@ -131,6 +131,12 @@ describe('debug adapter: bad input fails the launch with the attribute named', f
       /'link': 'tcp:localhost' is neither/,
     );
   });
+  it('an unknown VM-exit filter in exitBreakpoints is named', async () => {
+    assert.match(
+      await launchError({ profile: 'qemu-tcg', exitBreakpoints: ['wrmsr', 'cpuidd'] }),
+      /'exitBreakpoints': unknown VM-exit filter 'cpuidd'/,
+    );
+  });
   it('a timeout out of range is named', async () => {
     assert.match(
       await launchError({ profile: 'qemu-tcg', bootTimeout: -1 }),

@@ -59,6 +59,7 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
     await client.attachRequest({
       link: `tcp:127.0.0.1:${port}`,
       stopOnEntry: true,
+      exitBreakpoints: ['triple-fault'],
       cwd: ROOT,
       linkLog: path.join(RESULTS, 'link.log'),
       verbose: true,
@@ -148,12 +149,17 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
     const b = r.body!.breakpoints!;
     assert.deepStrictEqual(
       b.map((x) => x.verified),
-      [true, true, false],
+      [true, true, false, true], // the last: exitBreakpoints from the attach attributes
     );
     assert.match(b[2].message!, /one value, not a range/);
     const listed = fs.readFileSync(path.join(RESULTS, 'link.log'), 'utf8');
     assert.match(listed, /QHv\.exitbp:0,20,msr=c0000082/);
     assert.match(listed, /QHv\.exitbp:1,1e,port=cf8,dir=out/);
+    assert.match(
+      listed,
+      /QHv\.exitbp:2,2\b/,
+      'exitBreakpoints from the attach attributes: triple fault (reason 2)',
+    );
   });
 
   it('an EPT walk returns every level; guest-physical memory through a gpa: reference', async () => {

@@ -42,6 +42,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private vmcsBefore?: Map<number, bigint>;
   private stopSummary?: Promise<string | undefined>;
   private entryStopPending = false;
+  private exitFiltersSeeded = false;
 
   private hvRef(r: HvRef): number {
     const id = this.nextHvRef++;
@@ -106,6 +107,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     this.hvConfig = config;
+    const unknown = config.exitBreakpoints.filter((id) => !EXIT_FILTERS.some((f) => f.id === id));
+    if (unknown.length) {
+      this.fail(
+        response,
+        `uefi-hv ${request}: 'exitBreakpoints': unknown VM-exit filter '${unknown[0]}' (have: ${EXIT_FILTERS.map((f) => f.id).join(', ')})`,
+      );
+      return;
+    }
     const gdb = findExecutable(config.gdbPath);
     if (!gdb) {
       this.fail(response, `'gdbPath': gdb not found at '${config.gdbPath}'; ${GDB_INSTALL_HINT}`);
@@ -452,6 +461,12 @@ export class HvDebugSession extends GDBTargetDebugSession {
       ...(args.filters ?? []).map((f) => ({ filterId: f })),
       ...(args.filterOptions ?? []),
     ];
+    // The launch attribute `exitBreakpoints` seeds the first request (the UI's state afterwards).
+    if (!this.exitFiltersSeeded) {
+      this.exitFiltersSeeded = true;
+      for (const id of this.hvConfig?.exitBreakpoints ?? [])
+        if (!wanted.some((w) => w.filterId === id)) wanted.push({ filterId: id });
+    }
     const hv = this.runtime?.hv;
     const stubBps = [];
     const results: DebugProtocol.Breakpoint[] = [];
