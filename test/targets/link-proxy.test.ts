@@ -1,0 +1,117 @@
+// The link proxy's multiplexing with a real RSP server on the far side: the stub's session loop
+// built for the host (hv-driver/build/host/stub_host, canned target) behind TCP, and a raw socket
+// playing gdb on the near side. Adapter queries interleave with gdb's packets, wait while the
+// target runs, and never leak into gdb's stream.
+import * as assert from 'assert';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { openLink } from '../../debug-adapter/src/runtime/link';
+import { LinkProxy } from '../../debug-adapter/src/runtime/linkProxy';
+import { encodePacket, RspFramer } from '../../debug-adapter/src/runtime/rspFramer';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const STUB_HOST = path.join(ROOT, 'hv-driver/build/host/stub_host');
+const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(ROOT, 'test-results'), 'link-proxy');
+
+// A minimal gdb: sends packets, collects what comes back, in ack mode like gdb before QStartNoAckMode.
+class FakeGdbSide {
+  private framer = new RspFramer();
+  readonly packets: string[] = [];
+  private waiters: Array<() => void> = [];
+  constructor(readonly sock: net.Socket) {
+    sock.on('data', (d) => {
+      for (const item of this.framer.push(d)) {
+        if (item.kind === 'packet') {
+          sock.write('+');
+          this.packets.push(item.data);
+          this.waiters.splice(0).forEach((w) => w());
+        }
+      }
+    });
+  }
+  send(data: string): void {
+    this.sock.write(encodePacket(data));
+  }
+  async next(timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.packets.length === 0) {
+      if (Date.now() > deadline) throw new Error('gdb side: no packet');
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+    return this.packets.shift()!;
+  }
+}
+
+describe('link proxy against the stub session loop (host build, canned target)', function () {
+  this.timeout(60_000);
+  let server: net.Server;
+  let stub: ChildProcess | undefined;
+  let proxy: LinkProxy;
+  let gdb: FakeGdbSide;
+
+  before(async () => {
+    execFileSync('make', ['-s', '-C', path.join(ROOT, 'hv-driver'), '-j2', 'stub-host']);
+    fs.mkdirSync(RESULTS, { recursive: true });
+    server = net.createServer((sock) => {
+      stub = spawn(STUB_HOST, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+      sock.pipe(stub.stdin!);
+      stub.stdout!.pipe(sock);
+      sock.on('close', () => stub?.kill());
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const link = await openLink({ kind: 'tcp', host: '127.0.0.1', port }, 5000);
+    proxy = new LinkProxy(link, { logFile: path.join(RESULTS, 'link.log') });
+    const gdbPort = await proxy.listen();
+    const sock = net.createConnection({ host: '127.0.0.1', port: gdbPort });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    gdb = new FakeGdbSide(sock);
+  });
+  after(() => {
+    proxy.close();
+    stub?.kill();
+    server.close();
+  });
+
+  it('answers gdb and the adapter in order when both ask at once', async () => {
+    gdb.send('qC');
+    const info = proxy.query('qHv.info', 5000);
+    const threads = proxy.query('qfThreadInfo', 5000);
+    assert.strictEqual(await gdb.next(), 'QC1');
+    assert.match(await info, /^proto:1;/);
+    assert.strictEqual(await threads, 'm1,2,3');
+    assert.strictEqual(gdb.packets.length, 0, 'no adapter reply leaked to gdb');
+  });
+
+  it('holds an adapter query while the target runs, answers it after the stop', async () => {
+    gdb.send('c');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(proxy.running, true);
+    let answered = false;
+    const q = proxy.query('qHv.info', 10_000).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(answered, false, 'no query on the link while the target runs');
+    gdb.sock.write(Buffer.from([3])); // gdb's Ctrl-C
+    const stop = await gdb.next();
+    assert.match(stop, /^T02/);
+    assert.match(await q, /^proto:1;/);
+    assert.strictEqual(proxy.running, false);
+  });
+
+  it('counts bytes and logs every packet with its direction', async () => {
+    assert.ok(proxy.counters.adapterToTarget > 0 && proxy.counters.toTarget > proxy.counters.adapterToTarget);
+    const log = fs.readFileSync(path.join(RESULTS, 'link.log'), 'utf8');
+    assert.match(log, /gdb> "\$qC#b4"/);
+    assert.match(log, /hv> "\$qHv\.info#/);
+    assert.match(log, /<tgt "\$QC1#c5"/);
+  });
+});
