@@ -115,3 +115,57 @@ describe('link proxy against the stub session loop (host build, canned target)',
     assert.match(log, /<tgt "\$QC1#c5"/);
   });
 });
+
+// The serial transport through the serialport package, on a pseudo-terminal: a small Python relay
+// opens a pty pair, prints the device name, and moves bytes between the pty and stub_host.
+const PTY_RELAY = `
+import os, pty, subprocess, select, sys, tty
+master, slave = pty.openpty()
+tty.setraw(slave)
+print(os.ttyname(slave), flush=True)
+p = subprocess.Popen([sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+while p.poll() is None:
+    r, _, _ = select.select([master, p.stdout], [], [], 0.5)
+    if master in r:
+        try:
+            d = os.read(master, 4096)
+        except OSError:
+            d = b''
+        if d:
+            p.stdin.write(d)
+    if p.stdout in r:
+        d = os.read(p.stdout.fileno(), 4096)
+        if not d:
+            break
+        os.write(master, d)
+`;
+
+describe('serial link (serialport on a pty) to the stub session loop', function () {
+  this.timeout(60_000);
+  let relay: ChildProcess | undefined;
+
+  after(() => relay?.kill());
+
+  it('opens serial:DEVICE@BAUD and exchanges packets through the proxy', async () => {
+    execFileSync('make', ['-s', '-C', path.join(ROOT, 'hv-driver'), '-j2', 'stub-host']);
+    relay = spawn('python3', ['-c', PTY_RELAY, STUB_HOST], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const device = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      relay!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      relay!.once('exit', (c) => reject(new Error(`pty relay exited (${c})`)));
+    });
+    assert.match(device, /^\/dev\/pts\/\d+$/);
+    const link = await openLink({ kind: 'serial', device, baud: 115200 }, 5000);
+    assert.strictEqual(link.description, `serial:${device}@115200`);
+    const proxy = new LinkProxy(link);
+    try {
+      assert.match(await proxy.query('qHv.info', 5000), /^proto:1;/);
+      assert.strictEqual(await proxy.query('qfThreadInfo', 5000), 'm1,2,3');
+    } finally {
+      proxy.close();
+    }
+  });
+});
