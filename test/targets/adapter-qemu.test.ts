@@ -332,6 +332,18 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
     );
   });
 
+  it('continue lets the firmware run on; pause stops every CPU', async () => {
+    await client.setBreakpointsRequest({ source: { path: ENTRY_C }, breakpoints: [] });
+    await client.continueRequest({ threadId });
+    await new Promise((r) => setTimeout(r, 1500));
+    const stopped = client.waitForEvent('stopped', 30_000);
+    await client.pauseRequest({ threadId });
+    const ev = (await stopped) as DebugProtocol.StoppedEvent;
+    assert.ok(ev.body.allThreadsStopped !== false);
+    const regs = await client.threadsRequest();
+    assert.strictEqual(regs.body.threads.length, 2);
+  });
+
   it('the emulator killed mid-session: terminated, a clear message, nothing left running', async () => {
     const terminated = client.waitForEvent('terminated', 30_000);
     process.kill(emulatorPid, 'SIGKILL');
