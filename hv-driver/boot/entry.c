@@ -10,6 +10,14 @@
 efi_system_table_t *hv_st;
 efi_boot_services_t *hv_bs;
 
+/* Runs on every CPU through hv_run_on_each_cpu(): proves the MP path and the per-CPU log before
+ * the VT-x core depends on them. */
+static int report_cpu(void *ctx, uint32_t cpu) {
+    (void)ctx;
+    HV_DEBUG("online (cpu index %u)", cpu);
+    return 0;
+}
+
 efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
     static const efi_guid_t loaded_image_guid = HV_EFI_LOADED_IMAGE_PROTOCOL_GUID;
     hv_st = st;
@@ -32,6 +40,7 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
             (unsigned long long)hv_image_base(), (unsigned long long)li->image_size, cpus);
     HV_DEBUG("tsc %llu Hz, physical top 0x%llx", (unsigned long long)hv_tsc_hz(),
              (unsigned long long)hv_phys_top());
+    hv_run_on_each_cpu(report_cpu, NULL);
 
     /* The VT-x core: every CPU becomes a guest of the hypervisor here, boot services still up. */
     int rc = hv_virtualize_all();

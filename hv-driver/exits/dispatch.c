@@ -83,6 +83,8 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
     uint32_t basic = reason & 0xffff;
     hv_exit_handler_t handler = basic < VMX_EXIT_REASON_LIMIT ? handlers[basic] : NULL;
     int rc = handler ? handler(v, r) : unexpected(v, r);
+    if (basic != VMX_EXIT_SIPI_SIGNAL && basic != VMX_EXIT_INIT_SIGNAL)
+        v->just_started = false;
     if (basic < VMX_EXIT_REASON_LIMIT) {
         v->stats[basic].count++;
         v->stats[basic].cycles += hv_rdtsc() - start;

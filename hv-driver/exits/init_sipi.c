@@ -1,7 +1,9 @@
 /* INIT and SIPI, so that an OS (or the firmware's MP services) can restart a virtualized CPU. In
  * VMX non-root operation INIT is an exit: the handler puts the guest in the state INIT gives a
  * processor (real mode at 0xffff0 with caches disabled, SDM 10.1.1) and the wait-for-SIPI activity
- * state; the SIPI exit then starts it at vector * 0x1000. The CPU stays virtualized throughout. */
+ * state; the SIPI exit then starts it at vector * 0x1000. The CPU stays virtualized throughout.
+ * No log lines on this path: the firmware's second SIPI follows the first by 200 us, and a line on
+ * COM1 takes longer than that (the exit statistics count INITs and SIPIs). */
 #include "hv/log.h"
 #include "exits/exits.h"
 
@@ -17,10 +19,9 @@ static void real_mode_segment(uint32_t sel_f, uint32_t base_f, uint32_t limit_f,
     real_mode_segment(VMCS_GUEST_##NAME##_SELECTOR, VMCS_GUEST_##NAME##_BASE,                      \
                       VMCS_GUEST_##NAME##_LIMIT, VMCS_GUEST_##NAME##_AR_BYTES, sel, base, ar)
 
-int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
+/* The register state INIT gives a processor, in the VMCS. */
+static void init_state(hv_vcpu_t *v, hv_guest_regs_t *r) {
     hv_global_t *hv = v->hv;
-    if (!hv->wait_for_sipi_supported)
-        hv_exit_fatal_report(v, r, "INIT without wait-for-SIPI support");
     uint64_t cr0 = 0x60000010; /* CD, NW, ET */
     hv_vmwrite(VMCS_GUEST_CR0, (cr0 | (hv->cr0_fixed0 & ~(CR0_PE | CR0_PG))) & hv->cr0_fixed1);
     hv_vmwrite(VMCS_CR0_READ_SHADOW, cr0);
@@ -47,26 +48,50 @@ int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
     hv_vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
     hv_vmwrite(VMCS_VM_ENTRY_CONTROLS,
                hv_vmread(VMCS_VM_ENTRY_CONTROLS) & ~(uint64_t)VMX_VM_ENTRY_CONTROLS_IA32E_MODE);
+    /* Nothing blocked (Bochs leaves SMI/NMI blocking set in the state it saves at an INIT exit,
+     * which fails the next entry outside SMM). */
     hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
     hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 3); /* wait for SIPI */
     for (unsigned i = 0; i < 16; i++)
         (&r->rax)[i] = 0;
     r->rdx = hv_cpuid(1, 0).eax; /* processor signature, as after reset */
+}
+
+static void start_at(uint8_t vector) {
+    hv_vmwrite(VMCS_GUEST_CS_SELECTOR, (uint64_t)vector << 8);
+    hv_vmwrite(VMCS_GUEST_CS_BASE, (uint64_t)vector << 12);
+    hv_vmwrite(VMCS_GUEST_RIP, 0);
+    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
+}
+
+int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
+    if (!v->hv->wait_for_sipi_supported)
+        hv_exit_fatal_report(v, r, "INIT without wait-for-SIPI support");
+    if (v->just_started) {
+        /* An INIT before the started CPU ran a single instruction cannot be the guest's doing:
+         * it is Bochs 2.7 keeping the INIT of the previous INIT exit pending (its event loop exits
+         * to the VMM before clearing it), which then exits again on every VM entry, for ever. No
+         * VMX operation clears it; only leaving VMX does: the CPU then takes the INIT natively,
+         * waits for SIPI, and the firmware's second SIPI starts it, unvirtualized. Done at once
+         * (no log line first: the SIPI is only 200 us away); the BSP reports it (VMCALL). */
+        v->lost_to_init = true;
+        v->launch_failed = true; /* restore the launch-time firmware state, not the VMCS's */
+        hv_vmx_restore_firmware_state(v);
+        for (;;)
+            __asm__ volatile("sti; hlt; cli");
+    }
+    init_state(v, r);
+    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 3); /* wait for SIPI */
     return HV_EXIT_RESUME;
 }
 
 int hv_exit_sipi(hv_vcpu_t *v, hv_guest_regs_t *r) {
-    (void)v;
     (void)r;
-    uint64_t vector = hv_vmread(VMCS_EXIT_QUALIFICATION) & 0xff;
-    hv_vmwrite(VMCS_GUEST_CS_SELECTOR, vector << 8);
-    hv_vmwrite(VMCS_GUEST_CS_BASE, vector << 12);
-    hv_vmwrite(VMCS_GUEST_RIP, 0);
-    /* Nothing blocked on the fresh start (Bochs leaves SMI/NMI blocking set in the saved state,
-     * which fails the next entry outside SMM). */
+    uint8_t vector = (uint8_t)hv_vmread(VMCS_EXIT_QUALIFICATION);
     hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
     hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
-    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
+    start_at(vector);
+    v->sipi_vector = vector;
+    v->just_started = true;
     return HV_EXIT_RESUME;
 }

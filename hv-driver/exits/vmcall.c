@@ -80,6 +80,14 @@ int hv_exit_vmcall(hv_vcpu_t *v, hv_guest_regs_t *r) {
         return devirtualize(v, r);
     case HV_VMCALL_NOP:
         break;
+    case HV_VMCALL_CPU_STATE:
+        if (r->rbx >= hv->cpu_count) {
+            status = HV_VMCALL_INVALID_PARAM;
+            break;
+        }
+        r->rbx = (hv->vcpu[r->rbx]->virtualized ? HV_CPU_VIRTUALIZED : 0) |
+                 (hv->vcpu[r->rbx]->lost_to_init ? HV_CPU_LOST_TO_INIT : 0);
+        break;
     default:
         status = HV_VMCALL_UNKNOWN;
         break;

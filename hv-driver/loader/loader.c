@@ -76,6 +76,7 @@ static efi_device_path_t *append_node(const efi_device_path_t *prefix, uint8_t t
     return (efi_device_path_t *)buf;
 }
 
+/* LoadImage + StartImage, each failure reported once on the console in words. */
 static efi_status_t load_and_start(efi_handle_t parent, efi_device_path_t *path, const char *what) {
     efi_handle_t child = NULL;
     efi_status_t status = bs->load_image(false, parent, path, NULL, 0, &child);
@@ -85,6 +86,9 @@ static efi_status_t load_and_start(efi_handle_t parent, efi_device_path_t *path,
         return status;
     }
     status = bs->start_image(child, NULL, NULL);
+    if (HV_EFI_IS_ERROR(status))
+        say("uefi-hv loader: %s failed to start: %s (status 0x%llx)", what,
+            hv_efi_status_text(status), (unsigned long long)status);
     return status;
 }
 
@@ -152,17 +156,14 @@ efi_status_t HV_EFIAPI hv_loader_main(efi_handle_t image, efi_system_table_t *sy
     st = system_table;
     bs = system_table->boot_services;
 
-    efi_status_t status = start_driver(image);
-    if (HV_EFI_IS_ERROR(status))
-        say("uefi-hv loader: HvDxe.efi failed: %s (status 0x%llx)", hv_efi_status_text(status),
-            (unsigned long long)status);
-    else
+    /* Failures are reported where they happen; the shell comes next either way. */
+    if (!HV_EFI_IS_ERROR(start_driver(image)))
         say("uefi-hv loader: HvDxe.efi started (uefi-hv " HV_VERSION ")");
 
     /* Chain on. Returning HV_EFI_SUCCESS makes OVMF's boot manager open the setup UI; returning an
      * error makes it try the next boot option (network boot first on a machine with a NIC). The
      * shell is what the user wants next, so start it ourselves. */
-    status = start_shell(image);
+    efi_status_t status = start_shell(image);
     if (HV_EFI_IS_ERROR(status)) {
         say("uefi-hv loader: no UEFI Shell in the firmware (%s); back to the boot manager",
             hv_efi_status_text(status));

@@ -1,6 +1,24 @@
 /* The live loop: the link, the dispatcher and the stop/resume cycle (include/hv/stub.h). */
 #include "hv/stub.h"
 
+bool hv_stub_link_config(const void *var, size_t var_size, hv_stub_link_config_t *out) {
+    out->io_port = HV_STUB_UART_PORT;
+    out->baud = HV_STUB_UART_BAUD;
+    if (var == NULL || var_size == 0)
+        return true;
+    const uint8_t *b = var;
+    if (var_size != 8)
+        return false;
+    uint16_t port = (uint16_t)(b[0] | b[1] << 8);
+    uint32_t baud =
+        (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    if (port != 0 && (baud == 0 || baud > 115200 || 115200 % baud != 0))
+        return false;
+    out->io_port = port;
+    out->baud = baud;
+    return true;
+}
+
 static void emit(void *ctx, const uint8_t *payload, size_t n) {
     hv_stub_session_t *ss = ctx;
     hv_pkt_send(&ss->link, payload, n);
@@ -35,7 +53,10 @@ hv_resume_t hv_stub_serve(hv_stub_session_t *ss, const hv_stop_t *stop) {
             hv_pkt_send(&ss->link, r.buf, r.len);
             continue;
         }
-        hv_action_t act = hv_dispatch(&ss->stub, ss->link.rx.buf, ss->link.rx.len, &r, &res);
+        size_t n = ss->link.rx.len;
+        for (size_t i = 0; i < n; i++)
+            ss->cmd_buf[i] = ss->link.rx.buf[i];
+        hv_action_t act = hv_dispatch(&ss->stub, ss->cmd_buf, n, &r, &res);
         if (act == HV_ACT_RESUME) {
             ss->resumed_by_debugger = true;
             return res;

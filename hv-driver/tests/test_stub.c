@@ -314,6 +314,22 @@ static void link_tests(void) {
     ok = hv_pkt_send(&pl, (const uint8_t *)"OK", 2);
     expect("interrupt while sending", ok && hv_pkt_poll(&pl) == HV_RX_INTR, "want INTR");
 
+    /* The HvDebugPort variable: absent, COM1 at 57600, disabled, malformed. */
+    hv_stub_link_config_t cfg;
+    ok = hv_stub_link_config(NULL, 0, &cfg);
+    expect("config default", ok && cfg.io_port == 0x2f8 && cfg.baud == 115200, "COM2 115200");
+    static const uint8_t com1_57600[8] = {0xf8, 0x03, 0, 0, 0x00, 0xe1, 0, 0};
+    ok = hv_stub_link_config(com1_57600, 8, &cfg);
+    expect("config variable", ok && cfg.io_port == 0x3f8 && cfg.baud == 57600, "COM1 57600");
+    static const uint8_t off[8] = {0};
+    ok = hv_stub_link_config(off, 8, &cfg);
+    expect("config disabled", ok && cfg.io_port == 0, "port 0");
+    static const uint8_t odd_baud[8] = {0xf8, 0x02, 0, 0, 0x40, 0x9c, 0, 0}; /* 40000 */
+    ok = hv_stub_link_config(odd_baud, 8, &cfg);
+    expect("config bad baud", !ok && cfg.io_port == 0x2f8 && cfg.baud == 115200, "defaults");
+    ok = hv_stub_link_config(com1_57600, 6, &cfg);
+    expect("config bad size", !ok && cfg.io_port == 0x2f8, "defaults");
+
     /* A whole session: gdb asks '?', reads a register, continues. */
     static hv_stub_session_t ss;
     static const char gdb_bytes[] = "+$?#3f+$p10#d1+$c#63+";

@@ -104,6 +104,13 @@ struct hv_vcpu {
 
     hv_exit_stat_t stats[VMX_EXIT_REASON_LIMIT];
     uint64_t entry_failures;
+    bool just_started; /* SIPI handled, no other exit since */
+    uint8_t sipi_vector;
+    bool lost_to_init; /* left VMX to let an INIT through (Bochs 2.7, see init_sipi.c) */
+    /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
+                                                                           exits (set after
+                                                                           INIT: start-up is
+                                                                           worth seeing) */
 };
 
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host.nasm offset");

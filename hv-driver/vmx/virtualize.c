@@ -246,7 +246,12 @@ static int virtualize_cpu(void *ctx, uint32_t cpu) {
     v->virtualized = true;
     int rc = hv_vmx_launch(v);
     if (rc == 0) {
-        /* Guest from here on: hypervisor memory is out of reach. */
+        /* Guest from here on: hypervisor memory is out of reach. Prove it: the hypervisor must
+         * answer its own CPUID leaf on this CPU. */
+        if (hv_cpuid(HV_CPUID_VENDOR_LEAF, 0).eax != HV_CPUID_MAX_LEAF) {
+            HV_ERROR("cpu%u: launched, but CPUID 0x40000000 does not answer", cpu);
+            return HV_ERR_VMX;
+        }
         g_virtualized[cpu] = true;
         return HV_OK;
     }
@@ -263,6 +268,10 @@ static int devirtualize_cpu(void *ctx, uint32_t cpu) {
     (void)ctx;
     if (cpu >= HV_MAX_CPUS || !g_virtualized[cpu])
         return 0;
+    if (!(hv_cpuid(1, 0).ecx & (1u << 31))) {
+        g_virtualized[cpu] = false; /* left VMX on its own (INIT on Bochs 2.7): VMCALL would #UD */
+        return 0;
+    }
     uint64_t rax = HV_VMCALL_DEVIRTUALIZE, rbx = 0, rcx = 0, rdx = 0;
     __asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory", "cc");
     if (rax != HV_VMCALL_SUCCESS) {

@@ -382,7 +382,41 @@ typedef struct {
 } ap_arg_t;
 
 static void HV_EFIAPI ap_main(void *arg) {
-    run_checks(((ap_arg_t *)arg)->cpu);
+    uint32_t cpu = ((ap_arg_t *)arg)->cpu;
+    /* Without the hypervisor VMCALL would #UD: look first (CPUID works either way). */
+    if (!((cpuid(1, 0).c >> 31) & 1)) {
+        line("INFO cpu%u runs without the hypervisor: checks not run", cpu);
+        return;
+    }
+    run_checks(cpu);
+}
+
+/* From the BSP, before any AP is woken: the hypervisor says every CPU is virtualized, and each
+ * one has exited to it (the CPUID self-check each CPU makes right after its launch). */
+static void check_all_virtualized(uint64_t count) {
+    for (uint32_t n = 0; n < count; n++) {
+        vmcall_t st = vmcall(HV_VMCALL_CPU_STATE, n, 0);
+        uint64_t cpuids = exit_count(n, 10);
+        result(n, "virtualized",
+               st.rax == HV_VMCALL_SUCCESS && (st.rbx & HV_CPU_VIRTUALIZED) && cpuids >= 1 &&
+                   cpuids != ~0ull,
+               "state 0x%llx flags 0x%llx, CPUID exits %llu", (unsigned long long)st.rax,
+               (unsigned long long)st.rbx, (unsigned long long)cpuids);
+    }
+}
+
+/* After an AP ran (MP services wake it with INIT-SIPI-SIPI on OVMF): was it still ours? */
+static void report_ap(uint32_t n) {
+    vmcall_t st = vmcall(HV_VMCALL_CPU_STATE, n, 0);
+    if (st.rax != HV_VMCALL_SUCCESS)
+        return;
+    if (st.rbx & HV_CPU_LOST_TO_INIT)
+        line("KNOWN cpu%u left VMX at INIT: the emulator kept the INIT pending after the INIT "
+             "exit (Bochs 2.7); the firmware started it unvirtualized",
+             n);
+    else
+        line("INFO cpu%u still virtualized after start-up (flags 0x%llx)", n,
+             (unsigned long long)st.rbx);
 }
 
 typedef efi_status_t(HV_EFIAPI *exit_boot_services_fn)(efi_handle_t image, uint64_t map_key);
@@ -403,6 +437,8 @@ static bool exit_boot_services(efi_handle_t image, efi_boot_services_t *bs) {
 
 static void power_off(void) {
     static const char shutdown[] = "Shutdown"; /* Bochs' shutdown port */
+    for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & 0x40); spin++)
+        ; /* transmitter empty: the summary line is out before the machine goes */
     for (const char *s = shutdown; *s; s++)
         outb(0x8900, (uint8_t)*s);
     for (;;)
@@ -422,15 +458,16 @@ efi_status_t HV_EFIAPI gt_main(efi_handle_t image, efi_system_table_t *st) {
     if (mp)
         mp->who_am_i(mp, &bsp);
     line("CPUS %llu", (unsigned long long)count);
+    check_all_virtualized(count);
     run_checks((uint32_t)bsp);
     for (uint64_t n = 0; mp && n < count; n++) {
         if (n == bsp)
             continue;
         ap_arg_t arg = {(uint32_t)n};
         efi_status_t s = mp->startup_this_ap(mp, ap_main, n, NULL, 10000000, &arg, NULL);
-        if (s != HV_EFI_SUCCESS)
-            result((uint32_t)n, "ap-started", false, "StartupThisAP status 0x%llx",
-                   (unsigned long long)s);
+        result((uint32_t)n, "ap-started", s == HV_EFI_SUCCESS, "StartupThisAP status 0x%llx",
+               (unsigned long long)s);
+        report_ap((uint32_t)n);
     }
     if (!exit_boot_services(image, bs)) {
         result((uint32_t)bsp, "after-exit-boot-services-cpuid", false, "ExitBootServices failed");

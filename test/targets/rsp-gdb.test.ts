@@ -3,14 +3,14 @@
 // the host over a pipe (build/host/stub_host). The target behind it is the canned fake of the unit
 // tests, so this proves protocol conformance (what gdb sends, accepts and does with our replies:
 // target description, threads, registers, Z1, step, libraries at the relocated base, monitor,
-// Ctrl-C), not the hypervisor: the live stub is tested under Bochs once the VMX core drives it.
+// Ctrl-C through RspClient), not the hypervisor: the live stub is tested under Bochs once the VMX core drives it.
 import * as assert from 'assert';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RspEndpoint } from '../../debug-adapter/src/rsp/packet';
-import { decodeInfo, decodeStopReply, hvRequest } from '../../debug-adapter/src/rsp/hvPackets';
+import { RspClient } from '../../debug-adapter/src/rsp/client';
+import { decodeInfo, hvRequest } from '../../debug-adapter/src/rsp/hvPackets';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DRIVER_DIR = path.join(ROOT, 'hv-driver');
@@ -19,16 +19,44 @@ const DEBUG_DIR = path.join(DRIVER_DIR, 'build/DEBUG');
 const GDB_TIMEOUT_MS = Number(process.env.HV_TEST_GDB_TIMEOUT_MS ?? 60000);
 const REPLY_TIMEOUT_MS = Number(process.env.HV_TEST_REPLY_TIMEOUT_MS ?? 5000);
 
+// The canned target says the image loaded at 0x7e1a000 with its lowest section at 0x7e1b000.
+const LOAD_BASE = 0x7e1a000n;
+
+/** RVA of a symbol in the real HvDxe.debug (linked at base 0: addresses are RVAs). */
+function rvaOf(symbol: string): bigint {
+  const nm = execFileSync('llvm-nm', [path.join(DEBUG_DIR, 'HvDxe.debug')], { encoding: 'utf8' });
+  const m = new RegExp(`^([0-9a-f]+) T ${symbol}$`, 'm').exec(nm);
+  if (!m) throw new Error(`${symbol} not found in HvDxe.debug`);
+  return BigInt(`0x${m[1]}`);
+}
+
 describe('debug stub protocol with real peers (host session loop, canned target)', function () {
   let gdbOutput = '';
+  let entryAddress = 0n;
 
   before(function () {
-    if (spawnSync('gdb', ['--version']).error) {
-      throw new Error('gdb is missing: sudo apt-get install -y gdb');
+    for (const [tool, pkg] of [
+      ['gdb', 'gdb'],
+      ['llvm-nm', 'llvm'],
+      ['llvm-objdump', 'llvm'],
+    ]) {
+      if (spawnSync(tool, ['--version']).error)
+        throw new Error(`${tool} is missing: sudo apt-get install -y ${pkg}`);
     }
     execFileSync('make', ['-s', '-C', DRIVER_DIR, '-j2', 'stub-host', 'build/DEBUG/HvDxe.debug'], {
       stdio: 'inherit',
     });
+    // The fake reports the lowest section at base + 0x1000, where lld puts .text: check it holds.
+    const sections = execFileSync('llvm-objdump', ['-h', path.join(DEBUG_DIR, 'HvDxe.debug')], {
+      encoding: 'utf8',
+    });
+    const first = /^\s*0\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)/m.exec(sections);
+    assert.strictEqual(
+      first && BigInt(`0x${first[1]}`),
+      0x1000n,
+      'lowest section of HvDxe.debug not at RVA 0x1000',
+    );
+    entryAddress = LOAD_BASE + rvaOf('hv_efi_main');
     const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hv-gdb-')), 'session.gdb');
     fs.writeFileSync(
       script,
@@ -53,7 +81,7 @@ describe('debug stub protocol with real peers (host session loop, canned target)
         'delete',
         'sharedlibrary',
         'info sharedlibrary',
-        'info symbol 0x7e1b000',
+        `info symbol 0x${(LOAD_BASE + rvaOf('hv_efi_main')).toString(16)}`,
         'detach',
       ].join('\n') + '\n',
     );
@@ -90,50 +118,33 @@ describe('debug stub protocol with real peers (host session loop, canned target)
 
   it('gdb loads HvDxe.debug at the relocated base from qXfer:libraries, no manual offset', () => {
     assert.match(gdbOutput, /0x0000000007e1b000 +0x[0-9a-f]+ +Yes +\S*HvDxe\.debug/);
-    // hv_efi_main is at RVA 0x1000 in the real build; the canned target says it loaded at 0x7e1a000.
-    assert.match(gdbOutput, /hv_efi_main in section \.text/);
+    // The real build's entry point, asked for at load base + its RVA: gdb names it.
+    assert.ok(entryAddress > LOAD_BASE);
+    assert.match(gdbOutput, /^hv_efi_main in section \.text$/m);
     assert.match(gdbOutput, /\[Inferior 1 \(Remote target\) detached\]/);
   });
 
-  it('our endpoint talks to the stub and stops a running target with Ctrl-C', async () => {
+  it('our client talks to the stub, runs a monitor command and stops a running target with Ctrl-C', async () => {
     const child = spawn(STUB_HOST, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const client = new RspClient((b) => child.stdin.write(b), { replyTimeoutMs: REPLY_TIMEOUT_MS });
+    child.stdout.on('data', (d: Buffer) => client.receive(d));
     try {
-      const ep = new RspEndpoint((b) => child.stdin.write(b));
-      const replies: string[] = [];
-      let waiter: ((p: string) => void) | undefined;
-      ep.onPacket = (p) => {
-        const s = p.toString('latin1');
-        if (waiter) {
-          const w = waiter;
-          waiter = undefined;
-          w(s);
-        } else replies.push(s);
-      };
-      child.stdout.on('data', (d: Buffer) => ep.receive(d));
-      const next = (): Promise<string> =>
-        replies.length
-          ? Promise.resolve(replies.shift()!)
-          : new Promise((resolve, reject) => {
-              const t = setTimeout(() => reject(new Error('no reply from the stub')), REPLY_TIMEOUT_MS);
-              waiter = (s) => {
-                clearTimeout(t);
-                resolve(s);
-              };
-            });
-      await ep.send(hvRequest.info());
-      const info = decodeInfo(await next());
+      const info = decodeInfo(await client.request(hvRequest.info()));
       assert.strictEqual(info.cpus, 3);
       assert.strictEqual(info.imageBase, 0x7e1a000n);
-      await ep.send('c');
-      await new Promise((r) => setTimeout(r, 200)); // running: nothing comes back
-      assert.strictEqual(replies.length, 0);
-      ep.interrupt();
-      const stop = decodeStopReply(await next());
+      assert.match(await client.monitor('cpus'), /^cpu0 hypervisor \(stopped here\)/);
+      const running = client.resume('c');
+      let stopped = false;
+      void running.then(() => (stopped = true));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.strictEqual(stopped, false, 'the target should run until interrupted');
+      client.interrupt();
+      const stop = await running;
       assert.strictEqual(stop.signal, 2);
       assert.strictEqual(stop.cpu, 0);
-      await ep.send('D');
-      assert.strictEqual(await next(), 'OK');
+      assert.strictEqual(await client.request('D'), 'OK');
     } finally {
+      client.close();
       child.kill();
     }
   });

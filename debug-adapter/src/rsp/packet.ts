@@ -226,6 +226,7 @@ export class RspEndpoint {
   private readonly clock: Clock;
   private pending?: Pending;
   private readonly queue: Pending[] = [];
+  private closedReason?: string;
 
   constructor(
     private readonly write: (bytes: Buffer) => void,
@@ -271,6 +272,7 @@ export class RspEndpoint {
   }
 
   send(payload: Uint8Array | string): Promise<void> {
+    if (this.closedReason !== undefined) return Promise.reject(new LinkError(this.closedReason));
     const body = toBytes(payload);
     if (body.length > MAX_PAYLOAD) {
       return Promise.reject(new LinkError(`packet of ${body.length} bytes exceeds ${MAX_PAYLOAD}`));
@@ -287,8 +289,9 @@ export class RspEndpoint {
     this.write(Buffer.from([INTERRUPT]));
   }
 
-  /** Fails every packet waiting (the transport closed). */
+  /** Fails every packet waiting and every later send (the transport closed). */
   close(reason = 'link closed'): void {
+    this.closedReason = reason;
     const all = this.pending ? [this.pending, ...this.queue] : [...this.queue];
     this.queue.length = 0;
     if (this.pending?.timer !== undefined) this.clock.clearTimeout(this.pending.timer);

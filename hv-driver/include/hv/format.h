@@ -1,7 +1,10 @@
 /* Freestanding printf-style formatter behind the log (and the loader's console lines).
  * Conversions: %d %i %u %x %X %c %s %p %% with the length modifiers l, ll, z and an optional '-'
  * or '0' flag and a width (%016llx, %-5s). Unknown conversions are copied literally, so a bad
- * format shows in the output instead of reading a stray argument. */
+ * format shows in the output instead of reading a stray argument.
+ *
+ * 'l' is the build's long: 32 bits in the standalone (LLP64) build, 64 bits in EDK2's LP64 builds.
+ * Print uint64_t as %llx with an (unsigned long long) cast: correct and warning-free in both. */
 #ifndef HV_FORMAT_H
 #define HV_FORMAT_H
 

@@ -12,9 +12,14 @@
 #include "hv/types.h"
 #include "../../stub/dispatch.h"
 
+/* Build-time defaults (override with -DHV_STUB_UART_PORT=0x3e8 etc.; port 0 builds it disabled). */
+#ifndef HV_STUB_UART_PORT
 #define HV_STUB_UART_PORT 0x2f8u /* COM2: COM1 carries the firmware console and hv/log.h */
+#endif
+#ifndef HV_STUB_UART_BAUD
 #define HV_STUB_UART_BAUD 115200u
-#define HV_STUB_POLL_US   10000u
+#endif
+#define HV_STUB_POLL_US 10000u
 
 /* UEFI variable "HvDebugPort" under this vendor GUID overrides port and baud at load time:
  * 8 bytes: uint16 io_port (0 disables the stub), uint16 reserved, uint32 baud. */
@@ -26,11 +31,24 @@
         }                                                                                          \
     }
 
+typedef struct {
+    uint16_t io_port; /* 0: the stub is disabled */
+    uint32_t baud;
+} hv_stub_link_config_t;
+
+/* The link settings from the HvDebugPort variable's bytes (NULL / size 0: the variable does not
+ * exist), else the build-time defaults. False, with the defaults in *out, when the variable is
+ * malformed (wrong size, or a baud rate the UART cannot make): the caller logs it and goes on. */
+bool hv_stub_link_config(const void *var, size_t var_size, hv_stub_link_config_t *out);
+
 typedef struct hv_stub_session {
     hv_stub_t stub;
     hv_pkt_link_t link;
     bool resumed_by_debugger; /* the next stop is reported unasked (else gdb asks with '?') */
     uint8_t reply_buf[HV_PKT_MAX];
+    /* The packet being served, copied out of the receiver: bytes that arrive while the reply (or a
+     * monitor command's output) goes out must not change the command under our feet. */
+    uint8_t cmd_buf[HV_PKT_MAX];
 } hv_stub_session_t;
 
 void hv_stub_session_init(hv_stub_session_t *ss, const hv_link_ops *link, void *link_ctx,
