@@ -94,7 +94,10 @@ async function main(): Promise<void> {
     );
   }
   console.log(`driver unload (devirtualize every CPU): ${unload}`);
-  if (bare === undefined || ours === undefined || fl === undefined) process.exitCode = 1;
+  if (bare === undefined || ours === undefined || fl === undefined) {
+    console.log(`a figure is missing; console tail:\n${text.slice(-3000)}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e: Error) => {
