@@ -70,8 +70,14 @@ export function bootHelp(): string {
     `  ${EXIT.emulatorDied}    the emulator died (crash, panic, killed)`,
     `  ${EXIT.targetReset}    the target reset itself`,
     `  ${EXIT.poweredOffEarly}    the target powered off before --until matched`,
+    `  ${EXIT.driverFailed}    the loader reported that the driver failed to load or start`,
     `  ${EXIT.sigint}  interrupted (SIGINT / Ctrl-C), ${EXIT.sigterm} terminated (SIGTERM); the emulator is stopped`,
   ].join('\n');
+}
+
+// One line per problem, each with the command's prefix (main.ts prefixes the first).
+function profileCliError(e: ProfileError): CliError {
+  return new CliError(e.problems.join('\nuefi-hv boot: '), EXIT.startup);
 }
 
 // Profiles from the built-in folder plus --profiles-dir and $UEFI_HV_PROFILES (path-list).
@@ -80,7 +86,7 @@ export function loadProfileSet(dirs: string[] | undefined, env: NodeJS.ProcessEn
   try {
     return loadProfiles({ userDirs });
   } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message, EXIT.startup);
+    if (e instanceof ProfileError) throw profileCliError(e);
     throw e;
   }
 }
@@ -90,7 +96,7 @@ export function pickProfile(name: string, dirs: string[] | undefined): Profile {
   try {
     return set.get(name);
   } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message, EXIT.startup);
+    if (e instanceof ProfileError) throw profileCliError(e);
     throw e;
   }
 }
@@ -166,6 +172,7 @@ export async function runBootCommand(argv: string[]): Promise<number> {
     serialLog: o['serial-log'] as string | undefined,
     until,
     forwardStdin: true,
+    watchLoader: !!esp.loader,
     keepRunDir: o['keep-run-dir'] === true,
   });
 }
