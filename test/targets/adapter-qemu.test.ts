@@ -358,6 +358,37 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
   });
 });
 
+describe('debug adapter on QEMU TCG: the target resets itself', function () {
+  this.timeout(300_000);
+  const client = new LoggedClient();
+  let emulatorPid = 0;
+
+  after(async () => {
+    await client.stop();
+    if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+    client.log?.end();
+  });
+
+  it('a reset ends the session: terminated, a message naming the reset, the emulator gone', async () => {
+    startLog(client, 'reset');
+    await client.start();
+    const stopped = client.waitForEvent('stopped', 240_000);
+    await client.launch({ profile: 'qemu-tcg', stopOnEntry: true, cwd: ROOT });
+    await client.configurationDoneRequest();
+    await stopped;
+    emulatorPid = Number(/emulator pid (\d+)/.exec(client.outputs.join(''))?.[1]);
+    const terminated = client.waitForEvent('terminated', 30_000);
+    // QEMU's gdbstub runs monitor commands (qRcmd): the machine resets as if the guest asked.
+    await client
+      .evaluateRequest({ expression: '>monitor system_reset', context: 'repl' })
+      .catch(() => undefined);
+    await terminated;
+    assert.match(client.outputs.join(''), /uefi-hv: the target reset \(QEMU reset/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!alive(emulatorPid), 'emulator stopped after the reset');
+  });
+});
+
 describe('debug adapter attach: to a QEMU TCG target already running', function () {
   this.timeout(300_000);
   const client = new LoggedClient();
