@@ -107,6 +107,14 @@ describe('link proxy against the stub session loop (host build, canned target)',
     assert.strictEqual(proxy.running, false);
   });
 
+  it('a query that timed out does not hand its late reply to the next one', async () => {
+    const first = await proxy.query('qHv.info', 0).catch((e: Error) => e.message);
+    assert.ok(/^proto:1;/.test(first) || /no reply/.test(first), first);
+    assert.strictEqual(await proxy.query('qfThreadInfo', 5000), 'm1,2,3');
+    gdb.send('qC');
+    assert.strictEqual(await gdb.next(), 'QC1');
+  });
+
   it('counts bytes and logs every packet with its direction', async () => {
     assert.ok(proxy.counters.adapterToTarget > 0 && proxy.counters.toTarget > proxy.counters.adapterToTarget);
     const log = fs.readFileSync(path.join(RESULTS, 'link.log'), 'utf8');

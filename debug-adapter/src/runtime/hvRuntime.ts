@@ -259,8 +259,10 @@ export class HvRuntime extends EventEmitter {
   private end(message: string): void {
     if (this.ending) return;
     this.ending = true;
-    this.emit('terminated', message);
-    void this.dispose();
+    // 'terminated' means everything this runtime started is gone (the emulator's whole group).
+    void this.dispose()
+      .catch(() => undefined)
+      .then(() => this.emit('terminated', message));
   }
 
   // Stop everything this runtime started; safe to call twice.

@@ -9,6 +9,8 @@ import * as net from 'net';
 import { Link } from './link';
 import { decodeRunLength, encodePacket, isStopReply, resumesTarget, RspFramer, RspItem } from './rspFramer';
 
+const MIN_DRAIN_MS = 1000;
+
 interface AdapterQuery {
   data: string;
   resolve: (reply: string) => void;
@@ -35,6 +37,7 @@ export class LinkProxy extends EventEmitter {
   private readonly queue: AdapterQuery[] = [];
   private current?: AdapterQuery;
   private ackMode = true;
+  private draining?: NodeJS.Timeout; // after a timed-out adapter query, until its reply or the drain ends
   private runningState = false;
   private closedReason?: string;
   private log?: fs.WriteStream;
@@ -79,7 +82,13 @@ export class LinkProxy extends EventEmitter {
       q.timer = setTimeout(() => {
         const i = this.queue.indexOf(q);
         if (i >= 0) this.queue.splice(i, 1);
-        if (this.current === q) this.current = undefined; // a late reply is dropped
+        if (this.current === q) {
+          // RSP has no sequence numbers: the late reply must not reach whoever speaks next. Keep
+          // the link (gdb held, queries queued) for a drain period; a reply in it is swallowed,
+          // after it the reply counts as lost.
+          this.current = undefined;
+          this.draining = setTimeout(() => this.endDrain(), Math.max(timeoutMs, MIN_DRAIN_MS));
+        }
         reject(new Error(`no reply to '${data.slice(0, 40)}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.queue.push(q);
@@ -181,6 +190,10 @@ export class LinkProxy extends EventEmitter {
   private targetPacket(data: string, raw: Buffer): void {
     if (this.owner === 'adapter') {
       if (this.ackMode) this.writeTarget(Buffer.from('+'), 'hv>', true);
+      if (this.draining) {
+        this.endDrain(); // the late reply of a timed-out query: swallowed
+        return;
+      }
       const q = this.current;
       this.current = undefined;
       this.owner = null;
@@ -214,6 +227,15 @@ export class LinkProxy extends EventEmitter {
     setImmediate(() => this.pump());
   }
 
+  private endDrain(): void {
+    if (!this.draining) return;
+    clearTimeout(this.draining);
+    this.draining = undefined;
+    this.owner = null;
+    this.releaseGdb();
+    this.pump();
+  }
+
   private releaseGdb(): void {
     const held = this.heldFromGdb.splice(0);
     for (const chunk of held) {
@@ -234,6 +256,7 @@ export class LinkProxy extends EventEmitter {
     if (this.closedReason) return;
     this.closedReason = reason;
     this.record('--', Buffer.from(`closed: ${reason}`));
+    if (this.draining) clearTimeout(this.draining);
     for (const q of [...(this.current ? [this.current] : []), ...this.queue.splice(0)]) {
       clearTimeout(q.timer);
       q.reject(new Error(`link closed: ${reason}`));
