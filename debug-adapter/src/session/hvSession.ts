@@ -216,13 +216,9 @@ export class HvDebugSession extends GDBTargetDebugSession {
       value: n.value,
       type: n.description,
       variablesReference: n.children ? this.hvRef({ kind: 'node', node: n }) : 0,
-      presentationHint: {
-        attributes: [
-          ...(n.readOnly ? ['readOnly'] : []),
-          ...(n.changed ? ['hasSideEffects'] : []),
-        ] as string[],
-        kind: n.changed ? 'data' : undefined,
-      },
+      // DAP has no "changed" attribute: VS Code highlights values that differ from the last stop
+      // by itself; the group rows say how many changed, and hv/vmcs carries `changed` per field.
+      presentationHint: n.readOnly ? { attributes: ['readOnly'] } : undefined,
       evaluateName: n.encoding !== undefined ? `vmcs ${n.name}` : undefined,
     }));
   }
