@@ -1,0 +1,526 @@
+// The DAP session: cdt-gdb-adapter's GDBTargetDebugSession does source debugging through gdb/MI;
+// this layer only translates. launch/attach: our attributes -> the runtime (target, link, driver
+// base) -> a gdb "target remote" on the runtime's local endpoint with symbols at the driver's
+// relocated base. The runtime's end becomes one terminated event with its message.
+import { Event, OutputEvent, Scope, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import {
+  GDBTargetDebugSession,
+  sendExecContinue,
+  sendExecInterrupt,
+  TargetAttachRequestArguments,
+} from 'cdt-gdb-adapter';
+import { AttributeError, HvConfig, parseAttributes } from '../config/attributes';
+import { HvRuntime } from '../runtime/hvRuntime';
+import { findExecutable } from '../../../extension/src/target/tools';
+import { decodeStopReply, GUEST_REGISTERS, GuestRegister } from '../rsp/hvPackets';
+import { VmcsTables } from '../vmcs/table';
+import { EXIT_FILTERS, Term, toStubBreakpoints } from './exitFilters';
+import { exitSummary } from './exitSummary';
+import { buildVmcsScope, parseFieldValue, VmcsNode } from './vmcsScope';
+
+// Our variable references live far above the base class's handles.
+const HV_REF_BASE = 1_000_000;
+type HvRef = { kind: 'guest' } | { kind: 'vmcs' } | { kind: 'node'; node: VmcsNode };
+
+// Debug Console short forms: `vmcs NAME`, `ept GPA`.
+const SHORT_VMCS = /^vmcs\s+([A-Z0-9_]+)$/i;
+const SHORT_EPT = /^ept\s+(0x[0-9a-fA-F]+|[0-9]+)$/;
+// readMemory/writeMemory references into guest-physical memory: "gpa:0x1000".
+const GPA_REF = /^gpa:(0x[0-9a-fA-F]+|[0-9]+)$/;
+
+export const GDB_INSTALL_HINT = 'install it: sudo apt-get install gdb';
+
+export class HvDebugSession extends GDBTargetDebugSession {
+  private runtime?: HvRuntime;
+  private hvConfig?: HvConfig;
+  private terminatedSent = false;
+  private tables?: VmcsTables;
+  private hvRefs = new Map<number, HvRef>();
+  private nextHvRef = HV_REF_BASE;
+  private vmcsNow?: Map<number, bigint>;
+  private vmcsBefore?: Map<number, bigint>;
+  private stopSummary?: Promise<string | undefined>;
+  private entryStopPending = false;
+  private exitFiltersSeeded = false;
+
+  private hvRef(r: HvRef): number {
+    const id = this.nextHvRef++;
+    this.hvRefs.set(id, r);
+    return id;
+  }
+  private vmcsTables(): VmcsTables {
+    this.tables ??= VmcsTables.load();
+    return this.tables;
+  }
+
+  // The base class fills the capabilities; ours are added on the way out.
+  public sendResponse(response: DebugProtocol.Response): void {
+    if (response.command === 'initialize' && response.success) {
+      const body = (response.body ?? {}) as DebugProtocol.Capabilities;
+      body.exceptionBreakpointFilters = EXIT_FILTERS.map((f) => ({
+        filter: f.id,
+        label: f.label,
+        description: f.description,
+        supportsCondition: true,
+        conditionDescription: f.conditionHelp,
+        default: false,
+      }));
+      response.body = body;
+    }
+    if (response.command === 'scopes' && response.success && this.runtime?.hv.info) {
+      const body = response.body as DebugProtocol.ScopesResponse['body'];
+      body.scopes.push(new Scope('Guest', this.hvRef({ kind: 'guest' }), false));
+      body.scopes.push(new Scope('VMCS', this.hvRef({ kind: 'vmcs' }), true));
+    }
+    super.sendResponse(response);
+  }
+
+  protected async launchRequest(
+    response: DebugProtocol.LaunchResponse,
+    args: DebugProtocol.LaunchRequestArguments,
+  ): Promise<void> {
+    await this.startSession(response, 'launch', args as Record<string, unknown>);
+  }
+
+  protected async attachRequest(
+    response: DebugProtocol.AttachResponse,
+    args: DebugProtocol.AttachRequestArguments,
+  ): Promise<void> {
+    await this.startSession(response, 'attach', args as Record<string, unknown>);
+  }
+
+  private fail(response: DebugProtocol.Response, message: string): void {
+    this.sendErrorResponse(response, 1, message);
+  }
+
+  private async startSession(
+    response: DebugProtocol.Response,
+    request: 'launch' | 'attach',
+    raw: Record<string, unknown>,
+  ): Promise<void> {
+    let config: HvConfig;
+    try {
+      config = parseAttributes(request, raw ?? {});
+    } catch (e) {
+      this.fail(response, e instanceof AttributeError ? `uefi-hv ${request}: ${e.message}` : String(e));
+      return;
+    }
+    this.hvConfig = config;
+    const unknown = config.exitBreakpoints.filter((id) => !EXIT_FILTERS.some((f) => f.id === id));
+    if (unknown.length) {
+      this.fail(
+        response,
+        `uefi-hv ${request}: 'exitBreakpoints': unknown VM-exit filter '${unknown[0]}' (have: ${EXIT_FILTERS.map((f) => f.id).join(', ')})`,
+      );
+      return;
+    }
+    const gdb = findExecutable(config.gdbPath);
+    if (!gdb) {
+      this.fail(response, `'gdbPath': gdb not found at '${config.gdbPath}'; ${GDB_INSTALL_HINT}`);
+      return;
+    }
+    const runtime = new HvRuntime(config);
+    this.runtime = runtime;
+    runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
+    runtime.on('terminated', (message: string) => this.targetGone(message));
+    process.once('exit', () => runtime.target?.killGroup('SIGKILL')); // never leave an emulator behind
+    let port: number;
+    try {
+      port = await runtime.start();
+    } catch (e) {
+      await runtime.dispose();
+      this.fail(response, `uefi-hv ${request}: ${(e as Error).message}`);
+      return;
+    }
+    const d = runtime.driver;
+    const gdbArgs: TargetAttachRequestArguments = {
+      gdb,
+      cwd: config.cwd,
+      verbose: config.verbose,
+      logFile: config.logFile,
+      target: { type: 'remote', host: '127.0.0.1', port: String(port) },
+      preConnectCommands: [
+        'set architecture i386:x86-64',
+        'set remotetimeout ' + Math.ceil(config.timeouts.requestTimeout / 1000),
+        ...(d ? [`add-symbol-file "${d.symbols}" -o 0x${d.base.toString(16)}`] : []),
+      ],
+    };
+    runtime.proxy!.on('stop', (reply: string) => this.onTargetStop(reply));
+    await super.attachRequest(response, gdbArgs);
+  }
+
+  // A stop reply crossed the link: start building the VM-exit line now, so the stopped event
+  // that gdb's MI report triggers carries it.
+  private onTargetStop(reply: string): void {
+    this.vmcsBefore = this.vmcsNow ?? this.vmcsBefore;
+    this.vmcsNow = undefined;
+    this.hvRefs.clear();
+    this.stopSummary = undefined;
+    const rt = this.runtime;
+    if (!rt?.hv.info) return;
+    let stop;
+    try {
+      stop = decodeStopReply(reply);
+    } catch {
+      return;
+    }
+    const exit = stop.vmexit;
+    if (!exit) return;
+    this.stopSummary = rt.hv
+      .guestRegisters()
+      .catch(() => undefined)
+      .then((gregs) => {
+        const text = exitSummary(this.vmcsTables(), exit, stop.cpu, gregs);
+        this.sendEvent(
+          new Event('hv/stopped', {
+            summary: text,
+            reason: exit.reason,
+            qualification: `0x${exit.qualification.toString(16)}`,
+            cpu: stop.cpu,
+            breakpoint: exit.breakpoint,
+            gpa: exit.gpa === undefined ? undefined : `0x${exit.gpa.toString(16)}`,
+          }),
+        );
+        return text;
+      });
+  }
+
+  protected sendStoppedEvent(reason: string, threadId: number, allThreadsStopped?: boolean): void {
+    if (this.entryStopPending) {
+      this.entryStopPending = false;
+      reason = 'entry';
+    }
+    const pending = this.stopSummary;
+    if (!pending) {
+      super.sendStoppedEvent(reason, threadId, allThreadsStopped);
+      return;
+    }
+    void pending.then((text) => {
+      if (!text) return super.sendStoppedEvent(reason, threadId, allThreadsStopped);
+      const ev = new StoppedEvent('exception', threadId, text) as DebugProtocol.StoppedEvent;
+      ev.body.description = text;
+      ev.body.allThreadsStopped = allThreadsStopped;
+      this.sendEvent(ev);
+    });
+  }
+
+  private async vmcsValues(): Promise<Map<number, bigint>> {
+    this.vmcsNow ??= await this.runtime!.hv.vmcs(); // one round trip for the whole VMCS
+    return this.vmcsNow;
+  }
+
+  private toVariables(nodes: VmcsNode[]): DebugProtocol.Variable[] {
+    return nodes.map((n) => ({
+      name: n.name,
+      value: n.value,
+      type: n.description,
+      variablesReference: n.children ? this.hvRef({ kind: 'node', node: n }) : 0,
+      // DAP has no "changed" attribute: VS Code highlights values that differ from the last stop
+      // by itself; the group rows say how many changed, and hv/vmcs carries `changed` per field.
+      presentationHint: n.readOnly ? { attributes: ['readOnly'] } : undefined,
+      evaluateName: n.encoding !== undefined ? `vmcs ${n.name}` : undefined,
+    }));
+  }
+
+  protected async variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): Promise<void> {
+    const ref = this.hvRefs.get(args.variablesReference);
+    if (!ref) return super.variablesRequest(response, args);
+    try {
+      let variables: DebugProtocol.Variable[];
+      if (ref.kind === 'guest') {
+        const regs = await this.runtime!.hv.guestRegisters();
+        variables = [...regs].map(([name, v]) => ({
+          name,
+          value: `0x${v.toString(16).padStart(16, '0')}`,
+          variablesReference: 0,
+        }));
+      } else if (ref.kind === 'vmcs') {
+        const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
+        variables = this.toVariables(nodes);
+      } else {
+        variables = this.toVariables(ref.node.children ?? []);
+      }
+      response.body = { variables };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, 1, (e as Error).message);
+    }
+  }
+
+  protected async setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): Promise<void> {
+    const ref = this.hvRefs.get(args.variablesReference);
+    if (!ref) return super.setVariableRequest(response, args);
+    try {
+      const hv = this.runtime!.hv;
+      if (ref.kind === 'guest') {
+        if (!(GUEST_REGISTERS as readonly string[]).includes(args.name))
+          throw new Error(`no guest register ${args.name}`);
+        const v = BigInt(args.value.trim());
+        await hv.guestRegisterWrite(args.name as GuestRegister, v);
+        response.body = { value: `0x${v.toString(16).padStart(16, '0')}` };
+      } else {
+        const f = this.vmcsTables().byName.get(args.name);
+        if (!f) throw new Error(`${args.name} is not a VMCS field`);
+        if (f.readOnly) throw new Error(`${f.name} is read-only (VM-exit information)`);
+        const v = parseFieldValue(f, args.value);
+        if (typeof v !== 'bigint') throw new Error(v.error);
+        await hv.vmcsWrite(f.encoding, v);
+        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        response.body = { value: `0x${v.toString(16)}` };
+      }
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, 1, (e as Error).message);
+    }
+  }
+
+  protected async readMemoryRequest(
+    response: DebugProtocol.ReadMemoryResponse,
+    args: DebugProtocol.ReadMemoryArguments,
+  ): Promise<void> {
+    const m = GPA_REF.exec(args.memoryReference);
+    if (!m) return super.readMemoryRequest(response, args);
+    try {
+      const gpa = BigInt(m[1]) + BigInt(args.offset ?? 0);
+      const data = await this.runtime!.hv.guestMemory(gpa, args.count);
+      response.body = { address: `0x${gpa.toString(16)}`, data: data.toString('base64') };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, 1, (e as Error).message);
+    }
+  }
+
+  protected async writeMemoryRequest(
+    response: DebugProtocol.WriteMemoryResponse,
+    args: DebugProtocol.WriteMemoryArguments,
+  ): Promise<void> {
+    const m = GPA_REF.exec(args.memoryReference);
+    if (!m) return super.writeMemoryRequest(response, args);
+    try {
+      const data = Buffer.from(args.data, 'base64');
+      await this.runtime!.hv.guestMemoryWrite(BigInt(m[1]) + BigInt(args.offset ?? 0), data);
+      response.body = { bytesWritten: data.length };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, 1, (e as Error).message);
+    }
+  }
+
+  protected customRequest(
+    command: string,
+    response: DebugProtocol.Response,
+    args: Record<string, unknown>,
+  ): void {
+    if (!command.startsWith('hv/')) return super.customRequest(command, response, args);
+    void this.hvCustom(command, args ?? {}).then(
+      (body) => {
+        response.body = body;
+        this.sendResponse(response);
+      },
+      (e: Error) => this.sendErrorResponse(response, 1, `${command}: ${e.message}`),
+    );
+  }
+
+  private async hvCustom(command: string, args: Record<string, unknown>): Promise<unknown> {
+    const rt = this.runtime;
+    if (!rt) throw new Error('no session');
+    const big = (key: string): bigint => {
+      const v = args[key];
+      if (typeof v !== 'string' && typeof v !== 'number')
+        throw new Error(`'${key}' is required (a number or 0x string)`);
+      return BigInt(v);
+    };
+    const hex = (v: bigint): string => `0x${v.toString(16)}`;
+    switch (command) {
+      case 'hv/info':
+        return {
+          driver: rt.driver && {
+            base: hex(rt.driver.base),
+            entry: hex(rt.driver.entry),
+            from: rt.driver.how,
+          },
+          stub: rt.hv.info && {
+            ...rt.hv.info,
+            imageBase: hex(rt.hv.info.imageBase),
+            imageSize: hex(rt.hv.info.imageSize),
+          },
+          link: rt.proxy?.counters,
+        };
+      case 'hv/vmcs': {
+        const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
+        return { groups: nodes };
+      }
+      case 'hv/eptWalk': {
+        const walk =
+          args.gva !== undefined
+            ? await rt.hv.gvaWalk(big('gva'), args.cr3 === undefined ? undefined : big('cr3'))
+            : await rt.hv.eptWalk(big('gpa'));
+        return JSON.parse(JSON.stringify(walk, (_k, v) => (typeof v === 'bigint' ? hex(v) : v)));
+      }
+      case 'hv/exitStats': {
+        const t = this.vmcsTables();
+        const counts = await rt.hv.exitCounters();
+        return {
+          exits: [...counts].map(([reason, n]) => ({
+            reason,
+            name: t.reasons.get(reason)?.description,
+            count: n.toString(),
+          })),
+        };
+      }
+      default:
+        throw new Error('unknown request');
+    }
+  }
+
+  protected async evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): Promise<void> {
+    const expr = args.expression.trim();
+    const vm = SHORT_VMCS.exec(expr);
+    const ept = SHORT_EPT.exec(expr);
+    if (!vm && !ept) return super.evaluateRequest(response, args);
+    try {
+      let result: string;
+      if (vm) {
+        const f = this.vmcsTables().byName.get(vm[1].toUpperCase());
+        if (!f) throw new Error(`no VMCS field ${vm[1]}`);
+        const v = (await this.vmcsValues()).get(f.encoding);
+        result = v === undefined ? 'not supported by this CPU' : `0x${v.toString(16)}`;
+      } else {
+        const walk = await this.runtime!.hv.eptWalk(BigInt(ept![1]));
+        result = [
+          `EPTP 0x${walk.eptp.toString(16)}`,
+          ...walk.levels.map(
+            (l) => `L${l.level} table 0x${l.table.toString(16)} entry 0x${l.entry.toString(16)}`,
+          ),
+          walk.hpa !== undefined
+            ? `-> HPA 0x${walk.hpa.toString(16)}`
+            : `not mapped (level ${walk.missAt ?? walk.badAt})`,
+        ].join('\n');
+      }
+      response.body = { result, variablesReference: 0 };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, 1, (e as Error).message);
+    }
+  }
+
+  protected async configurationDoneRequest(
+    response: DebugProtocol.ConfigurationDoneResponse,
+    args: DebugProtocol.ConfigurationDoneArguments,
+  ): Promise<void> {
+    // launch: the entry breakpoint goes in while the target is still stopped after LoadImage; the
+    // base class may resume the target itself when configuration ends. attach + stopOnEntry: stay
+    // stopped where the attach found the target.
+    const driver = this.runtime?.driver;
+    const stopOnEntry = this.hvConfig?.stopOnEntry ?? false;
+    if (this.hvConfig?.request === 'attach' && stopOnEntry) {
+      await super.configurationDoneRequest(response, args);
+      // The base class resumes a target it found stopped at attach; stop it again, as 'entry'.
+      this.entryStopPending = true;
+      if (this.isRunning) await sendExecInterrupt(this.gdb).catch(() => undefined);
+      else this.sendStoppedEvent('entry', 1, true);
+      return;
+    }
+    if (driver && stopOnEntry && !this.terminatedSent) {
+      try {
+        await this.gdb.sendCommand(`-break-insert -t *0x${driver.entry.toString(16)}`);
+      } catch (e) {
+        this.sendEvent(new OutputEvent(`uefi-hv: no entry breakpoint: ${(e as Error).message}\n`, 'stderr'));
+      }
+    }
+    await super.configurationDoneRequest(response, args);
+    if (!this.runtime || this.terminatedSent || this.isRunning) return;
+    try {
+      await sendExecContinue(this.gdb);
+    } catch (e) {
+      this.sendEvent(
+        new OutputEvent(`uefi-hv: cannot resume the target: ${(e as Error).message}\n`, 'stderr'),
+      );
+    }
+  }
+
+  protected async setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): Promise<void> {
+    const wanted: DebugProtocol.ExceptionFilterOptions[] = [
+      ...(args.filters ?? []).map((f) => ({ filterId: f })),
+      ...(args.filterOptions ?? []),
+    ];
+    // The launch attribute `exitBreakpoints` seeds the first request (the UI's state afterwards).
+    if (!this.exitFiltersSeeded) {
+      this.exitFiltersSeeded = true;
+      for (const id of this.hvConfig?.exitBreakpoints ?? [])
+        if (!wanted.some((w) => w.filterId === id)) wanted.push({ filterId: id });
+    }
+    const hv = this.runtime?.hv;
+    const stubBps = [];
+    const results: DebugProtocol.Breakpoint[] = [];
+    for (const w of wanted) {
+      const f = EXIT_FILTERS.find((x) => x.id === w.filterId);
+      if (!f) {
+        results.push({ verified: false, message: `unknown VM-exit filter '${w.filterId}'` });
+        continue;
+      }
+      const parsed = f.parseCondition(w.condition);
+      if ('error' in parsed) {
+        results.push({ verified: false, message: `${f.label}: ${parsed.error}` });
+        continue;
+      }
+      if (!hv?.info) {
+        results.push({
+          verified: false,
+          message: `${f.label}: this target has no uefi-hv stub (plain gdbstub); VM-exit breakpoints need the hypervisor's stub`,
+        });
+        continue;
+      }
+      const mapped = toStubBreakpoints(f, parsed.terms as Term[], stubBps.length);
+      if ('error' in mapped) {
+        results.push({ verified: false, message: `${f.label}: ${mapped.error}` });
+        continue;
+      }
+      stubBps.push(...mapped.breakpoints);
+      results.push({ verified: true });
+    }
+    if (hv?.info) {
+      try {
+        await hv.setExitBreakpoints(stubBps);
+      } catch (e) {
+        for (const r of results)
+          if (r.verified) Object.assign(r, { verified: false, message: (e as Error).message });
+      }
+    }
+    response.body = { breakpoints: results };
+    this.sendResponse(response);
+  }
+
+  private targetGone(message: string): void {
+    if (this.terminatedSent) return;
+    this.terminatedSent = true;
+    this.sendEvent(new OutputEvent(`uefi-hv: ${message}\n`, 'important'));
+    this.sendEvent(new TerminatedEvent());
+    void this.gdb?.sendGDBExit().catch(() => undefined);
+  }
+
+  protected async disconnectRequest(
+    response: DebugProtocol.DisconnectResponse,
+    args: DebugProtocol.DisconnectArguments,
+  ): Promise<void> {
+    this.terminatedSent = true; // the user ended it: no second message
+    try {
+      await super.disconnectRequest(response, args);
+    } finally {
+      await this.runtime?.dispose();
+    }
+  }
+}
