@@ -1,6 +1,7 @@
 // GDB Remote Serial Protocol framing: splits a byte stream into packets ($data#cs), notifications
 // (%data#cs), acks (+/-) and the interrupt byte (0x03), and builds packets. Only framing lives here:
 // what a packet means is the caller's business. Run-length decoding is offered for replies.
+import { checksum, encodeFrame, expandRle } from '../rsp/packet';
 
 export type RspItem =
   | { kind: 'packet'; data: string; raw: Buffer; checksumOk: boolean }
@@ -10,42 +11,17 @@ export type RspItem =
   | { kind: 'interrupt'; raw: Buffer }
   | { kind: 'junk'; raw: Buffer }; // bytes outside any frame (line noise, a console mixed in)
 
-export function checksum(data: string | Buffer): number {
-  const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-  let sum = 0;
-  for (const x of b) sum = (sum + x) & 0xff;
-  return sum;
-}
-
-// Escape the bytes RSP reserves ($ # } *) in a binary payload (X packets, qXfer replies).
-export function escapeBinary(data: Buffer): Buffer {
-  const out: number[] = [];
-  for (const x of data) {
-    if (x === 0x23 || x === 0x24 || x === 0x7d || x === 0x2a) out.push(0x7d, x ^ 0x20);
-    else out.push(x);
-  }
-  return Buffer.from(out);
-}
-
+// The codec (checksum, frame, run-length expansion) is the one the protocol tests pin down in
+// rsp/packet.ts; this file only adds the pass-through splitter the proxy needs (raw bytes kept,
+// notifications and junk reported instead of dropped).
 export function encodePacket(data: string): Buffer {
-  return Buffer.from(`$${data}#${checksum(data).toString(16).padStart(2, '0')}`, 'latin1');
+  return encodeFrame(data);
 }
 
 // Expand run-length encoding ("0*%" = '0' repeated 1 + ('%' - 29) more times) found in replies.
 export function decodeRunLength(data: string): string {
   if (!data.includes('*')) return data;
-  let out = '';
-  for (let i = 0; i < data.length; i++) {
-    const c = data[i];
-    if (c === '*' && out.length > 0 && i + 1 < data.length) {
-      const count = data.charCodeAt(i + 1) - 29;
-      out += out[out.length - 1].repeat(count);
-      i++;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return expandRle(Buffer.from(data, 'latin1')).toString('latin1');
 }
 
 // Incremental parser: push() bytes as they arrive, get back complete items in order.
