@@ -54,7 +54,7 @@ describe('emulator configuration', () => {
       cpus: 2,
       firmware: { pflash: { code: '/fw/CODE.fd', vars: '/run/VARS.fd' } },
       espImage: '/run/esp.img',
-      consoleSocket: '/run/console.sock',
+      consoleFifo: '/run/console',
       qmpSocket: '/run/qmp.sock',
     }).join(' ');
     assert.match(args, /-machine q35 -accel kvm -cpu host,\+vmx -smp 2 -m 1024/);
@@ -64,10 +64,7 @@ describe('emulator configuration', () => {
     );
     assert.match(args, /-display none/);
     assert.match(args, /-qmp unix:\/run\/qmp\.sock,server=on,wait=off/);
-    assert.match(
-      args,
-      /-chardev socket,id=console,path=\/run\/console\.sock,server=on,wait=on -serial chardev:console/,
-    );
+    assert.match(args, /-chardev pipe,id=console,path=\/run\/console -serial chardev:console/);
   });
 
   it('Bochs: power-off versus panic, and resets counted from the log', () => {

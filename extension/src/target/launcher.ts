@@ -25,7 +25,7 @@ import { freePort, releasePort } from './ports';
 import { Profile } from './profiles';
 import { QmpClient, QmpEvent } from './qmp';
 import { qemuArgs } from './qemu';
-import { requireExecutable } from './tools';
+import { requireExecutable, run } from './tools';
 
 export interface LaunchOptions {
   profile: Profile;
@@ -61,7 +61,8 @@ export class LaunchError extends Error {
 interface Prepared {
   binary: string;
   args: string[];
-  connectConsole: () => net.NetConnectOpts;
+  connectConsole?: () => net.NetConnectOpts; // a socket the emulator serves (Bochs)
+  consoleFifo?: string; // or QEMU's pipe chardev: <path>.out (guest output) and <path>.in (input)
   qmpSocket?: string;
   logFile?: string;
   debugPort?: number;
@@ -84,7 +85,8 @@ function lastLines(file: string, n = 3): string {
 // Events: 'reset' (TargetReset), 'exit' (TargetExit, after the run folder is gone).
 export class Target extends EventEmitter {
   readonly console = new PassThrough();
-  private socket?: net.Socket;
+  private socket?: net.Socket; // console output (and input, for a socket)
+  private input?: net.Socket; // console input when it is a separate FIFO
   private qmp?: QmpClient;
   private stopping = false;
   private ended?: Promise<TargetExit>;
@@ -117,7 +119,7 @@ export class Target extends EventEmitter {
 
   // Bytes typed into the firmware console (COM1).
   write(data: string | Buffer): void {
-    this.socket?.write(data);
+    (this.input ?? this.socket)?.write(data);
   }
 
   async attach(startTimeoutMs: number): Promise<void> {
@@ -125,33 +127,41 @@ export class Target extends EventEmitter {
     const childGone = new Promise<void>((r) => this.child.once('exit', () => r()));
     let exited = false;
     void childGone.then(() => (exited = true));
-    // The emulator listens on the console socket once its devices exist; retry until then.
-    for (;;) {
-      if (exited) {
-        const log = this.prepared.logFile
-          ? bochsEnd(this.child.exitCode, readTail(this.prepared.logFile)).detail
-          : '';
-        throw new LaunchError(
-          `${path.basename(this.prepared.binary)} exited during start: ${log || lastLines(this.outputFile)}`,
-        );
-      }
-      try {
-        this.socket = await this.connectOnce(this.prepared.connectConsole());
-        break;
-      } catch {
-        if (Date.now() > deadline) {
-          throw new LaunchError(
-            `${path.basename(this.prepared.binary)} did not open its console within ${startTimeoutMs} ms`,
-          );
+    let consoleClosed: Promise<void>;
+    if (this.prepared.consoleFifo) {
+      // FIFOs opened read-write never block and never see EOF; readiness comes from QMP below.
+      // Each end one-way: a readable socket on the input FIFO would steal the keys QEMU should read.
+      const open = (f: string, readable: boolean): net.Socket => {
+        const fd = fs.openSync(f, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+        return new net.Socket({ fd, readable, writable: !readable });
+      };
+      this.socket = open(`${this.prepared.consoleFifo}.out`, true);
+      this.input = open(`${this.prepared.consoleFifo}.in`, false);
+      this.input.on('error', () => undefined);
+      consoleClosed = childGone.then(() => sleep(200)); // what QEMU wrote is in the pipe already
+    } else {
+      // The emulator listens on the console socket once its devices exist; retry until then.
+      for (;;) {
+        if (exited) throw this.startFailure();
+        try {
+          this.socket = await this.connectOnce(this.prepared.connectConsole!());
+          break;
+        } catch {
+          if (Date.now() > deadline) {
+            throw new LaunchError(
+              `${path.basename(this.prepared.binary)} did not open its console within ${startTimeoutMs} ms`,
+            );
+          }
+          await sleep(100);
         }
-        await sleep(100);
       }
+      const sock = this.socket;
+      sock.setNoDelay(true); // Bochs sends one byte per send(): no Nagle/delayed-ACK stalls
+      consoleClosed = new Promise<void>((r) => sock.once('close', () => r()));
     }
     const socket = this.socket;
-    socket.setNoDelay(true); // Bochs sends one byte per send(): no Nagle/delayed-ACK stalls
     socket.on('data', (d) => this.console.write(d));
     socket.on('error', () => undefined); // the emulator dying closes it; 'exit' says why
-    const consoleClosed = new Promise<void>((r) => socket.once('close', () => r()));
 
     if (this.prepared.qmpSocket) {
       const qmp = new QmpClient({ timeoutMs: Math.max(2000, this.profile.timeouts.shutdownSeconds * 1000) });
@@ -160,8 +170,8 @@ export class Target extends EventEmitter {
           await qmp.connect({ path: this.prepared.qmpSocket });
           break;
         } catch (e) {
-          if (exited || Date.now() > deadline)
-            throw new LaunchError(`QMP did not answer: ${(e as Error).message}`);
+          if (exited) throw this.startFailure();
+          if (Date.now() > deadline) throw new LaunchError(`QMP did not answer: ${(e as Error).message}`);
           await sleep(100);
         }
       }
@@ -182,6 +192,15 @@ export class Target extends EventEmitter {
     if (this.child.exitCode !== null || this.child.signalCode !== null)
       onExit(this.child.exitCode, this.child.signalCode);
     else this.child.once('exit', onExit);
+  }
+
+  private startFailure(): LaunchError {
+    const log = this.prepared.logFile
+      ? bochsEnd(this.child.exitCode, readTail(this.prepared.logFile)).detail
+      : '';
+    return new LaunchError(
+      `${path.basename(this.prepared.binary)} exited during start: ${log || lastLines(this.outputFile)}`,
+    );
   }
 
   private connectOnce(opts: net.NetConnectOpts): Promise<net.Socket> {
@@ -243,6 +262,7 @@ export class Target extends EventEmitter {
     // Let the last console bytes arrive before saying why it ended.
     await Promise.race([consoleClosed, sleep(1000)]);
     this.socket?.destroy();
+    this.input?.destroy();
     await this.qmp?.close();
     let exit: TargetExit;
     const out = lastLines(this.outputFile);
@@ -385,14 +405,19 @@ async function prepareQemu(
   } else {
     firmware = { bios: fw.bios.path };
   }
-  const consoleSocket = path.join(runDir, 'console.sock');
+  // The console goes through a pipe chardev (FIFOs), not a socket: the UART writes one byte per
+  // write(), and a unix socket accounts a whole buffer per byte, fills after a few hundred bytes
+  // when the reader lags, and QEMU's 16550 drops a byte after four failed retries. A FIFO holds
+  // 64 KiB of single-byte writes.
+  const consoleFifo = path.join(runDir, 'console');
+  await run('mkfifo', ['-m', '600', `${consoleFifo}.in`, `${consoleFifo}.out`], { env });
   const qmpSocket = path.join(runDir, 'qmp.sock');
   const debugPort = p.serial.debug === 'com2' ? await freePort() : undefined;
   const cpus = o.cpus ?? p.cpus;
   return {
     binary,
-    args: qemuArgs({ profile: p, cpus, firmware, espImage, consoleSocket, qmpSocket, debugPort }),
-    connectConsole: () => ({ path: consoleSocket }),
+    args: qemuArgs({ profile: p, cpus, firmware, espImage, consoleFifo, qmpSocket, debugPort }),
+    consoleFifo,
     qmpSocket,
     debugPort,
     ports: debugPort === undefined ? [] : [debugPort],
@@ -420,6 +445,7 @@ export function preflight(o: LaunchOptions): void {
   const found = discoverOvmf({ override: o.ovmf ?? firmwareSetting(p), env });
   if (p.emulator === 'bochs') firmwareForBochs(found);
   else firmwareForQemu(found);
+  if (p.emulator === 'qemu') requireExecutable('mkfifo', env);
   requireExecutable('mkfs.fat', env);
   requireExecutable('mcopy', env);
 }

@@ -1,5 +1,5 @@
-// QEMU specifics: the command line a profile turns into. Console on a unix-socket chardev that
-// waits for us (no early byte lost), control over QMP on another unix socket in the run folder.
+// QEMU specifics: the command line a profile turns into. Console on a pipe chardev (FIFOs
+// <console>.in / <console>.out in the run folder), control over QMP on a unix socket there.
 import { Profile } from './profiles';
 
 export interface QemuRunSpec {
@@ -7,7 +7,7 @@ export interface QemuRunSpec {
   cpus: number;
   firmware: { pflash: { code: string; vars: string } } | { bios: string };
   espImage: string;
-  consoleSocket: string;
+  consoleFifo: string; // path prefix of the two FIFOs
   qmpSocket: string;
   debugPort?: number; // COM2 on TCP, the debug link
 }
@@ -33,7 +33,7 @@ export function qemuArgs(s: QemuRunSpec): string[] {
   args.push('-drive', `file=${s.espImage},format=raw,if=ide,index=0,media=disk`);
   args.push('-display', 'none');
   args.push('-qmp', `unix:${s.qmpSocket},server=on,wait=off`);
-  args.push('-chardev', `socket,id=console,path=${s.consoleSocket},server=on,wait=on`);
+  args.push('-chardev', `pipe,id=console,path=${s.consoleFifo}`);
   args.push('-serial', 'chardev:console');
   if (s.debugPort !== undefined) {
     args.push('-chardev', `socket,id=debug,host=127.0.0.1,port=${s.debugPort},server=on,wait=off,nodelay=on`);

@@ -11,6 +11,7 @@ export const APT_PACKAGE: Record<string, string> = {
   mmd: 'mtools',
   mcopy: 'mtools',
   make: 'make',
+  mkfifo: 'coreutils',
 };
 
 export function installHint(binary: string): string {
