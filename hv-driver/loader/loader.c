@@ -86,7 +86,12 @@ static efi_status_t load_and_start(efi_handle_t parent, efi_device_path_t *path,
         return status;
     }
     status = bs->start_image(child, NULL, NULL);
-    if (HV_EFI_IS_ERROR(status))
+    /* EFI_UNSUPPORTED is the driver's considered answer on a machine without usable VT-x (it logged
+     * why on COM1): the plumbing still works and the firmware boots on, so it is not a failure. */
+    if (status == HV_EFI_UNSUPPORTED)
+        say("uefi-hv loader: %s declined this machine: %s (no usable VT-x; see its log)", what,
+            hv_efi_status_text(status));
+    else if (HV_EFI_IS_ERROR(status))
         say("uefi-hv loader: %s failed to start: %s (status 0x%llx)", what,
             hv_efi_status_text(status), (unsigned long long)status);
     return status;

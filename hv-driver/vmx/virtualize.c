@@ -31,8 +31,21 @@ static int unsupported(const char *why) {
     return HV_ERR_UNSUPPORTED;
 }
 
+static bool running_under_uefi_hv(void) {
+    hv_cpuid_t v = hv_cpuid(HV_CPUID_VENDOR_LEAF, 0);
+    char sig[12];
+    hv_memcpy(sig, &v.ebx, 4);
+    hv_memcpy(sig + 4, &v.ecx, 4);
+    hv_memcpy(sig + 8, &v.edx, 4);
+    return hv_memcmp(sig, HV_CPUID_SIGNATURE, sizeof(sig)) == 0;
+}
+
 static int check_and_adjust(hv_global_t *hv) {
     hv_cpuid_t id = hv_cpuid(1, 0);
+    /* A second copy of this driver lands here: the first one hides VMX from its guest. */
+    if (!(id.ecx & (1u << 5)) && (id.ecx & (1u << 31)) && running_under_uefi_hv())
+        return unsupported("no VMX: uefi-hv is already running (CPUID 0x40000000 signature); "
+                           "unload it first");
     if (!(id.ecx & (1u << 5)))
         return unsupported("no VMX (CPUID.1:ECX.VMX = 0)");
     if (id.ecx & (1u << 31))

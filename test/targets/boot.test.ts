@@ -97,89 +97,151 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
     });
   });
 
-  // One boot per emulator serves every assertion: the loader's banner, then the shell loads the
-  // driver a second time from \startup.nsh and lists images; the test reads the new handle from that
-  // list and types `unload -n <handle>` (an nsh script cannot capture a handle: the shell has no
-  // command substitution and `load` does not print one), then `reset -s` powers the target off.
-  for (const [profile, cpus, bootMs] of [
-    ['qemu-tcg', 2, 60_000],
-    ['bochs', 2, 150_000],
-  ] as [string, number, number][]) {
-    it(`${profile}: loader banner, shell load/unload, power-off (${cpus} CPUs)`, async () => {
-      const tmp = privateTmp();
-      const serialLog = path.join(tmp, 'serial.log');
-      const t0 = Date.now();
-      const run = new CliRun(
-        [
-          'boot',
-          '--profile',
-          profile,
-          '--cpus',
-          String(cpus),
-          '--timeout',
-          String(bootMs / 1000 + 60),
-          '--serial-log',
-          serialLog,
-          '--startup-nsh',
-          'load fs0:\\EFI\\uefi-hv\\HvDxe.efi\\ndh -p LoadedImage',
-        ],
-        { ...process.env, TMPDIR: tmp },
-      );
-      try {
-        const { pid, runDir } = await run.started();
-        assert.ok(runDir.startsWith(tmp), runDir);
-        const banner = await run.waitConsole(BANNER, bootMs);
-        console.log(`      ${profile}: banner after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        assert.strictEqual(Number(banner[1]), cpus, 'the driver counts every CPU');
-        await run.waitConsole(/uefi-hv loader: HvDxe\.efi started \(uefi-hv \S+\)\n/, 30_000);
-        // The listing is complete when a prompt follows the last LoadedImage of the driver.
-        const handle = await run.until(
-          'dh -p LoadedImage listing and a prompt',
-          () => {
-            const text = run.console;
-            const list = text.slice(text.lastIndexOf('dh -p LoadedImage'));
-            const handles = [
-              ...list.matchAll(/^\s*([0-9A-F]+): .*LoadedImage\(\\EFI\\uefi-hv\\HvDxe\.efi\)/gm),
-            ].map((m) => m[1]);
-            return handles.length === 2 && /Shell> $/.test(list) ? handles[1] : undefined;
-          },
-          bootMs,
-        );
-        run.type(`unload -n ${handle}\r`);
-        await run.waitConsole(/Unload - Handle \[[0-9A-F]+\] Result Success\./, 60_000);
-        run.type('reset -s\r');
-        const end = await run.done;
-        assert.strictEqual(end.code, 0, run.stderr);
-        assert.strictEqual(lastLine(run), 'uefi-hv boot: target powered off (ACPI soft off)');
-
-        // The whole story, in order, in the console and identical in the serial log.
-        const text = run.console;
-        const steps = [
-          BANNER, // the loader's StartImage
-          /uefi-hv loader: HvDxe\.efi started/,
-          /load fs0:\\EFI\\uefi-hv\\HvDxe\.efi/, // \startup.nsh
-          BANNER, // the driver's entry runs inside `load`, before the shell reports it
-          /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' loaded at [0-9A-F]+ - Success/,
-          new RegExp(`unload -n ${handle}`),
-          /hv: \d+\.\d{6} cpu0 INFO {2}uefi-hv unloaded \(\d+ pages freed\)/,
-          /Unload - Handle \[[0-9A-F]+\] Result Success\./,
-          /reset -s/,
-        ];
-        let at = 0;
-        for (const re of steps) {
-          const r = new RegExp(re.source, 'm');
-          const m = r.exec(text.slice(at));
-          assert.ok(m, `after offset ${at}: ${re}\n${text.slice(at, at + 2000)}`);
-          at += m.index + m[0].length;
-        }
-        assert.strictEqual(fs.readFileSync(serialLog, 'latin1'), run.stdout, 'serial log = console bytes');
-        await assertNothingLeft(pid, runDir);
-      } finally {
-        run.child.kill('SIGKILL');
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-    });
+  // One boot per emulator serves every assertion. Both start the driver through the loader and
+  // again through the shell's `load`; what follows depends on VT-x:
+  // - Bochs (emulated VT-x): the loader's instance runs the hypervisor. The test reads its handle
+  //   from `dh -p LoadedImage` and types `unload -n <handle>` (an nsh script cannot capture a
+  //   handle: no command substitution, and `load` prints none), then `load`s the driver again (the
+  //   hypervisor restarts without a reboot), unloads that one too, and powers off with `reset -s`.
+  // - QEMU TCG (no VMX): the driver prints its banner, says why it cannot run and returns
+  //   EFI_UNSUPPORTED; the loader reports that it declined, the firmware boots on, and the shell's
+  //   `load` gets the same answer. Nothing stays loaded, so there is nothing to unload.
+  function assertInOrder(text: string, steps: RegExp[]): void {
+    let at = 0;
+    for (const re of steps) {
+      const m = new RegExp(re.source, 'm').exec(text.slice(at));
+      assert.ok(m, `after offset ${at}: ${re}\n${text.slice(at, at + 2000)}`);
+      at += m.index + m[0].length;
+    }
   }
+
+  // The handle of the one loaded HvDxe.efi in the last `dh -p LoadedImage` listing, once a prompt follows it.
+  function driverHandle(run: CliRun, bootMs: number): Promise<string> {
+    return run.until(
+      'dh -p LoadedImage listing and a prompt',
+      () => {
+        const text = run.console;
+        const list = text.slice(text.lastIndexOf('dh -p LoadedImage'));
+        const handles = [
+          ...list.matchAll(/^\s*([0-9A-F]+): .*LoadedImage\(\\EFI\\uefi-hv\\HvDxe\.efi\)/gm),
+        ].map((m) => m[1]);
+        return handles.length === 1 && /Shell> $/.test(list) ? handles[0] : undefined;
+      },
+      bootMs,
+    );
+  }
+
+  async function bootRun(profile: string, cpus: number, bootMs: number, startup: string) {
+    const tmp = privateTmp();
+    const serialLog = path.join(tmp, 'serial.log');
+    const run = new CliRun(
+      [
+        'boot',
+        '--profile',
+        profile,
+        '--cpus',
+        String(cpus),
+        '--timeout',
+        String(bootMs / 1000 + 90),
+        '--serial-log',
+        serialLog,
+        '--startup-nsh',
+        startup,
+      ],
+      { ...process.env, TMPDIR: tmp },
+    );
+    const { pid, runDir } = await run.started();
+    assert.ok(runDir.startsWith(tmp), runDir);
+    const t0 = Date.now();
+    const banner = await run.waitConsole(BANNER, bootMs);
+    console.log(`      ${profile}: banner after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.strictEqual(Number(banner[1]), cpus, 'the driver counts every CPU');
+    const finish = async (): Promise<void> => {
+      const end = await run.done;
+      assert.strictEqual(end.code, 0, run.stderr);
+      assert.strictEqual(lastLine(run), 'uefi-hv boot: target powered off (ACPI soft off)');
+      assert.strictEqual(fs.readFileSync(serialLog, 'latin1'), run.stdout, 'serial log = console bytes');
+      await assertNothingLeft(pid, runDir);
+    };
+    const cleanup = (): void => {
+      run.child.kill('SIGKILL');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    };
+    return { run, finish, cleanup };
+  }
+
+  it('bochs: loader starts the hypervisor; shell unload, load again, unload; power-off (2 CPUs)', async () => {
+    const bootMs = 150_000;
+    const { run, finish, cleanup } = await bootRun('bochs', 2, bootMs, 'dh -p LoadedImage');
+    try {
+      await run.waitConsole(/uefi-hv loader: HvDxe\.efi started \(uefi-hv \S+\)\n/, 30_000);
+      const first = await driverHandle(run, bootMs);
+      run.type(`unload -n ${first}\r`);
+      await run.waitConsole(/Unload - Handle \[[0-9A-F]+\] Result Success\./, 60_000);
+      run.type('load fs0:\\EFI\\uefi-hv\\HvDxe.efi\r');
+      await run.waitConsole(
+        /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' loaded at [0-9A-F]+ - Success/,
+        90_000,
+      );
+      run.type('dh -p LoadedImage\r');
+      const second = await driverHandle(run, bootMs);
+      run.type(`unload -n ${second}\r`);
+      await run.until(
+        'the second unload',
+        () =>
+          (run.console.match(/Unload - Handle \[[0-9A-F]+\] Result Success\./g) ?? []).length === 2 ||
+          undefined,
+        60_000,
+      );
+      run.type('reset -s\r');
+      await finish();
+      const unloaded = /hv: \d+\.\d{6} cpu0 INFO {2}uefi-hv unloaded \(\d+ pages freed\)/;
+      assertInOrder(run.console, [
+        BANNER, // the loader's StartImage
+        /hypervisor running on 2 CPUs/,
+        /uefi-hv loader: HvDxe\.efi started/,
+        new RegExp(`unload -n ${first}`),
+        /hypervisor stopped on 2 CPUs/,
+        unloaded,
+        /Unload - Handle \[[0-9A-F]+\] Result Success\./,
+        BANNER, // the driver's entry runs inside `load`, before the shell reports it
+        /hypervisor running on 2 CPUs/,
+        /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' loaded at [0-9A-F]+ - Success/,
+        new RegExp(`unload -n ${second}`),
+        /hypervisor stopped on 2 CPUs/,
+        unloaded,
+        /Unload - Handle \[[0-9A-F]+\] Result Success\./,
+        /reset -s/,
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('qemu-tcg: no VMX, the driver declines; loader and shell load both say so; power-off (2 CPUs)', async () => {
+    const { run, finish, cleanup } = await bootRun(
+      'qemu-tcg',
+      2,
+      60_000,
+      'load fs0:\\EFI\\uefi-hv\\HvDxe.efi\nreset -s',
+    );
+    try {
+      await finish();
+      assertInOrder(run.console, [
+        BANNER, // the loader's StartImage
+        /cpu0 ERROR hypervisor not started: no VMX \(CPUID\.1:ECX\.VMX = 0\)/,
+        /uefi-hv loader: \\EFI\\uefi-hv\\HvDxe\.efi declined this machine: Unsupported/,
+        /load fs0:\\EFI\\uefi-hv\\HvDxe\.efi/, // \startup.nsh
+        BANNER,
+        /cpu0 ERROR hypervisor not started: no VMX \(CPUID\.1:ECX\.VMX = 0\)/,
+        /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' error in StartImage: Unsupported/,
+        /reset -s/,
+      ]);
+      assert.ok(!/Result Success/.test(run.console), 'nothing was left loaded to unload');
+    } finally {
+      cleanup();
+    }
+  });
 
   describe('bad input and broken runs: one clear line, non-zero, nothing left', () => {
     let tmp: string;

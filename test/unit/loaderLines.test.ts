@@ -6,7 +6,7 @@ describe('loader failure lines', () => {
   it('match every way the driver can fail to load or start', () => {
     for (const line of [
       'uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe.efi: Unsupported (status 0x8000000000000003)\n',
-      'uefi-hv loader: \\EFI\\uefi-hv\\HvDxe.efi failed to start: Unsupported (status 0x8000000000000003)\n',
+      'uefi-hv loader: \\EFI\\uefi-hv\\HvDxe.efi failed to start: Device Error (status 0x8000000000000007)\n',
       'uefi-hv loader: no loaded image protocol: Not Found\n',
       'uefi-hv loader: the boot device has no device path: Not Found\n',
       'uefi-hv loader: out of memory\n',
@@ -18,6 +18,8 @@ describe('loader failure lines', () => {
   it('leave success, the shell line and an unfinished line alone', () => {
     for (const line of [
       'uefi-hv loader: HvDxe.efi started (uefi-hv 0.1.0)\n',
+      // No usable VT-x (QEMU TCG): the driver says why and the firmware boots on; not a failure.
+      'uefi-hv loader: \\EFI\\uefi-hv\\HvDxe.efi declined this machine: Unsupported (no usable VT-x; see its log)\n',
       'uefi-hv loader: no UEFI Shell in the firmware (Not Found); back to the boot manager\n',
       'uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDx',
     ]) {
