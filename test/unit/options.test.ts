@@ -71,7 +71,7 @@ describe('uefi-hv boot options', () => {
 
   it('documents every exit status in --help', () => {
     const help = bootHelp();
-    for (const code of ['0', '2', '3', '4', '5', '6', '130'])
+    for (const code of ['0', '2', '3', '4', '5', '6', '7', '130'])
       assert.match(help, new RegExp(`^  ${code} `, 'm'));
   });
 });

@@ -101,6 +101,39 @@ describe('OVMF discovery', () => {
     );
   });
 
+  it('Bochs takes only what fits its 2 MiB ROM window', () => {
+    const r = root([
+      '/usr/share/edk2/x64/OVMF_CODE.4m.fd',
+      '/usr/share/edk2/x64/OVMF_VARS.4m.fd',
+      '/usr/share/edk2/x64/OVMF.4m.fd',
+    ]);
+    fs.truncateSync(path.join(r, '/usr/share/edk2/x64/OVMF_CODE.4m.fd'), 3.5 * 1024 * 1024);
+    fs.truncateSync(path.join(r, '/usr/share/edk2/x64/OVMF_VARS.4m.fd'), 512 * 1024);
+    fs.truncateSync(path.join(r, '/usr/share/edk2/x64/OVMF.4m.fd'), 4 * 1024 * 1024);
+    const found = discoverOvmf({ root: r, env: {} });
+    assert.throws(() => firmwareForBochs(found), {
+      message:
+        "Bochs needs an OVMF image of at most 2 MiB (the 2M build, e.g. Debian's /usr/share/ovmf/OVMF.fd); found only larger: /usr/share/edk2/x64/OVMF.4m.fd, /usr/share/edk2/x64/OVMF_CODE.4m.fd",
+    });
+    // Debian has both builds: QEMU gets the 4M pair, Bochs the 2 MiB OVMF.fd.
+    const d = root([
+      '/usr/share/OVMF/OVMF_CODE_4M.fd',
+      '/usr/share/OVMF/OVMF_VARS_4M.fd',
+      '/usr/share/ovmf/OVMF.fd',
+    ]);
+    fs.truncateSync(path.join(d, '/usr/share/OVMF/OVMF_CODE_4M.fd'), 3.5 * 1024 * 1024);
+    fs.truncateSync(path.join(d, '/usr/share/ovmf/OVMF.fd'), 2 * 1024 * 1024);
+    const both = discoverOvmf({ root: d, env: {} });
+    assert.strictEqual(
+      (firmwareForQemu(both) as { pflash: { code: string } }).pflash.code,
+      '/usr/share/OVMF/OVMF_CODE_4M.fd',
+    );
+    assert.deepStrictEqual(firmwareForBochs(both), {
+      path: '/usr/share/ovmf/OVMF.fd',
+      source: 'Debian/Ubuntu',
+    });
+  });
+
   it('override pointing nowhere is an error, never a silent fallback', () => {
     const r = root(['/usr/share/ovmf/OVMF.fd']);
     assert.throws(() => discoverOvmf({ root: r, env: {}, override: '/nowhere/OVMF.fd' }), {

@@ -70,6 +70,7 @@ export function bootHelp(): string {
     `  ${EXIT.emulatorDied}    the emulator died (crash, panic, killed)`,
     `  ${EXIT.targetReset}    the target reset itself`,
     `  ${EXIT.poweredOffEarly}    the target powered off before --until matched`,
+    `  ${EXIT.driverFailed}    the loader reported that the driver failed to load or start`,
     `  ${EXIT.sigint}  interrupted (SIGINT / Ctrl-C), ${EXIT.sigterm} terminated (SIGTERM); the emulator is stopped`,
   ].join('\n');
 }
@@ -166,6 +167,7 @@ export async function runBootCommand(argv: string[]): Promise<number> {
     serialLog: o['serial-log'] as string | undefined,
     until,
     forwardStdin: true,
+    watchLoader: !!esp.loader,
     keepRunDir: o['keep-run-dir'] === true,
   });
 }

@@ -15,6 +15,7 @@ export const EXIT = {
   emulatorDied: 4,
   targetReset: 5,
   poweredOffEarly: 6, // powered off before --until matched
+  driverFailed: 7, // the loader reported that HvDxe.efi did not load or start
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -29,17 +30,28 @@ export interface SessionOptions {
   serialLog?: string;
   until?: RegExp;
   forwardStdin: boolean;
+  watchLoader?: boolean; // end (status 7) when the loader says the driver failed
   keepRunDir?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
 }
+
+// HvLoader's lines when the driver does not load or start (hv-driver/loader/loader.c); the shell
+// starts after them either way, so without this the boot would only end at the timeout.
+export const LOADER_FAILURE =
+  /uefi-hv loader: (?:cannot load|[^\n]* failed to start|no loaded image protocol|the boot device has no device path|out of memory)[^\n]*\n/;
 
 // ANSI escapes (colours, cursor moves) stripped before --until matching; the raw bytes still reach stdout.
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
 
 export async function runBootSession(o: SessionOptions): Promise<number> {
-  const stdout = o.stdout ?? process.stdout;
+  // process.stdout on a pipe writes synchronously: a slow reader would stall this process, the
+  // console socket would fill, and QEMU's UART drops bytes after a few retries. Writes through the
+  // libuv thread pool keep the event loop reading the console whatever the reader does.
+  const stdout: NodeJS.WritableStream = o.stdout ?? fs.createWriteStream('', { fd: 1, autoClose: false });
+  let stdoutBroken = false; // e.g. `uefi-hv boot | head`: keep running, stop writing there
+  stdout.on('error', () => (stdoutBroken = true));
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`uefi-hv ${o.command}: ${line}\n`);
   let serialLog: fs.WriteStream | undefined;
@@ -82,6 +94,7 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
 
   let stdinRaw = false;
+  let lastByte = 10;
   const result = await new Promise<{ code: number; why: string; exit: TargetExit }>((resolve) => {
     let ending: { code: number; why: string } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -97,12 +110,14 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
 
     let window = '';
     target.console.on('data', (chunk: Buffer) => {
-      stdout.write(chunk);
+      lastByte = chunk[chunk.length - 1];
+      if (!stdoutBroken) stdout.write(chunk);
       serialLog?.write(chunk);
-      if (!o.until || ending) return;
-      window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-65536);
-      const m = o.until.exec(window);
-      if (m) {
+      if ((!o.until && !o.watchLoader) || ending) return;
+      window = (window + chunk.toString('latin1').replace(ANSI, '')).slice(-8192); // a match spanning more than 8 KiB is not a console line
+      const failed = o.watchLoader && chunk.includes(10) ? LOADER_FAILURE.exec(window) : null;
+      if (failed) return endWith(EXIT.driverFailed, `driver failed to load: ${failed[0].trim()}`);
+      if (o.until?.exec(window)) {
         window = '';
         endWith(EXIT.ok, `matched /${o.until.source}/ after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
@@ -152,6 +167,9 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   process.off('SIGINT', signalHandler);
   process.off('SIGTERM', signalHandler);
   if (serialLog) await new Promise<void>((r) => serialLog!.end(() => r()));
+  if (!stdoutBroken) await new Promise<void>((r) => stdout.write('', () => r())); // all out before the last line
+  // The console rarely ends on a line break (the shell prompt): start the closing line on its own.
+  if (lastByte !== 10) stderr.write('\n');
   say(result.why);
   return result.code;
 }

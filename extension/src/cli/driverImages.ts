@@ -3,7 +3,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { productRoot } from '../target/paths';
-import { run } from '../target/tools';
+import { buildStandalone } from '../build/standalone';
+import { BuildError } from '../build/result';
 import { CliError } from './errors';
 
 export interface DriverImages {
@@ -20,30 +21,31 @@ export function standaloneOutputs(root = productRoot(), target = 'DEBUG'): Drive
   };
 }
 
-// Build the standalone driver if an output is missing. Progress goes to `log` (stderr).
+// Build the standalone driver (the build module: make -C hv-driver) if an output is missing.
+// The build's own output goes to `sink` (stderr), progress lines to `log`.
 export async function ensureStandaloneBuild(
   log: (line: string) => void,
   root = productRoot(),
+  sink: (chunk: string) => void = (c) => void process.stderr.write(c),
 ): Promise<DriverImages> {
   const out = standaloneOutputs(root);
   if (fs.existsSync(out.driver) && fs.existsSync(out.loader)) return out;
-  const makefile = path.join(root, 'hv-driver', 'Makefile');
-  if (!fs.existsSync(makefile)) {
+  const driverDir = path.join(root, 'hv-driver');
+  if (!fs.existsSync(path.join(driverDir, 'Makefile'))) {
     throw new CliError(
-      `no driver build: ${out.driver} is missing and ${makefile} does not exist (pass --driver and --loader)`,
+      `no driver build: ${out.driver} is missing and ${driverDir}/Makefile does not exist (pass --driver and --loader)`,
       2,
     );
   }
-  log(`building the driver (make -C hv-driver) ...`);
+  log('building the driver (standalone DEBUG) ...');
   try {
-    await run('make', ['-C', path.join(root, 'hv-driver'), '-j2']);
+    const built = await buildStandalone({ driverDir, target: 'DEBUG', sink });
+    return { driver: built.driverEfi, loader: built.loaderEfi };
   } catch (e) {
-    throw new CliError(`driver build failed: ${(e as Error).message}`, 2);
+    if (e instanceof BuildError)
+      throw new CliError(`driver build failed: ${e.message.split('\n').join('; ')}`, 2);
+    throw e;
   }
-  for (const f of [out.driver, out.loader]) {
-    if (!fs.existsSync(f)) throw new CliError(`driver build did not produce ${f}`, 2);
-  }
-  return out;
 }
 
 export function requireFile(file: string, what: string): string {

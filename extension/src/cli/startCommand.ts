@@ -54,5 +54,6 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     ovmf: o.ovmf as string | undefined,
     serialLog: o['serial-log'] as string | undefined,
     forwardStdin: true,
+    watchLoader: true,
   });
 }

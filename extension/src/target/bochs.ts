@@ -30,6 +30,9 @@ export function bochsrc(s: BochsRunSpec): string {
     // Without it Bochs aborts at start when ALSA finds no sound card.
     'sound: driver=dummy',
     'pci: enabled=1, chipset=i440fx',
+    // A panic (bad ROM, triple fault without reset) ends the run instead of limping on; in a good
+    // boot the only panic is ACPI soft-off, which exits anyway.
+    'panic: action=fatal',
     `ata0-master: type=disk, path=${s.espImage}, mode=flat`,
     `com1: enabled=1, mode=socket-server, dev=localhost:${s.consolePort}`,
   ];
@@ -53,6 +56,12 @@ const RESET_LINE = /bx_pc_system_c::Reset\((HARDWARE|SOFTWARE)\) called/g;
 // Number of machine resets in a Bochs log (the first is power-on).
 export function countResets(logText: string): number {
   return (logText.match(RESET_LINE) ?? []).length;
+}
+
+// "HARDWARE" (reset line, triple fault) or "SOFTWARE" (INIT-style) of the last reset in `logText`.
+export function lastResetKind(logText: string): string {
+  const all = [...logText.matchAll(RESET_LINE)];
+  return all.length ? all[all.length - 1][1] : 'unknown';
 }
 
 // Bochs ends with status 1 both on ACPI soft-off and on a panic: the log tells them apart.

@@ -16,6 +16,7 @@ import {
   bochsEnd,
   bochsrc,
   countResets,
+  lastResetKind,
   readTail,
 } from './bochs';
 import { buildEspImage, EspSpec } from './esp';
@@ -35,6 +36,7 @@ export interface LaunchOptions {
   runRoot?: string; // parent of the run folder (default: the OS temp folder)
   keepRunDir?: boolean; // for post-mortems
   startTimeoutMs?: number; // default: the profile's timeouts.startSeconds
+  watchdog?: boolean; // default true: kill the emulator if this process dies without stop()
 }
 
 export type ExitReason = 'poweroff' | 'stopped' | 'died';
@@ -89,7 +91,7 @@ export class Target extends EventEmitter {
   private resolveEnded!: (e: TargetExit) => void;
   private lastShutdown?: QmpEvent;
   private logTimer?: NodeJS.Timeout;
-  private resetsSeen = 1;
+  private resetsSeen = 0;
 
   constructor(
     readonly profile: Profile,
@@ -125,8 +127,14 @@ export class Target extends EventEmitter {
     void childGone.then(() => (exited = true));
     // The emulator listens on the console socket once its devices exist; retry until then.
     for (;;) {
-      if (exited)
-        throw new LaunchError(`${this.prepared.binary} exited during start: ${lastLines(this.outputFile)}`);
+      if (exited) {
+        const log = this.prepared.logFile
+          ? bochsEnd(this.child.exitCode, readTail(this.prepared.logFile)).detail
+          : '';
+        throw new LaunchError(
+          `${path.basename(this.prepared.binary)} exited during start: ${log || lastLines(this.outputFile)}`,
+        );
+      }
       try {
         this.socket = await this.connectOnce(this.prepared.connectConsole());
         break;
@@ -190,13 +198,37 @@ export class Target extends EventEmitter {
     });
   }
 
-  // Bochs has no control channel: a machine reset shows as another Reset() line in its log.
+  // Bochs has no control channel: a machine reset shows as another Reset() line in its log. The
+  // log is read incrementally (it grows for as long as the target runs).
   private watchBochsLog(logFile: string): void {
+    let offset = 0;
+    let partial = '';
     this.logTimer = setInterval(() => {
-      const n = countResets(readTail(logFile, 4 << 20));
-      if (n > this.resetsSeen) {
-        this.resetsSeen = n;
-        this.emit('reset', { initiator: 'guest', detail: 'Bochs machine reset (see bochs.log)' });
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(logFile, 'r');
+        const size = fs.fstatSync(fd).size;
+        if (size <= offset) return;
+        const buf = Buffer.alloc(Math.min(size - offset, 4 << 20));
+        const n = fs.readSync(fd, buf, 0, buf.length, offset);
+        offset += n;
+        const text = partial + buf.toString('latin1', 0, n);
+        const cut = text.lastIndexOf('\n') + 1;
+        partial = text.slice(cut);
+        const resets = countResets(text.slice(0, cut));
+        if (resets) {
+          this.resetsSeen += resets;
+          // The first Reset() line is power-on.
+          if (this.resetsSeen > 1)
+            this.emit('reset', {
+              initiator: 'guest',
+              detail: `Bochs machine reset (${lastResetKind(text.slice(0, cut))})`,
+            });
+        }
+      } catch {
+        // not written yet
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
     }, 500);
     this.logTimer.unref();
@@ -230,6 +262,8 @@ export class Target extends EventEmitter {
       const sd = this.lastShutdown?.data;
       if (code === 0 && sd?.guest === true && sd.reason === 'guest-shutdown') {
         exit = { reason: 'poweroff', code, signal, detail: 'target powered off (ACPI soft off)' };
+      } else if (code === 0 && sd?.reason === 'host-qmp-quit') {
+        exit = { reason: 'stopped', code, signal, detail: 'stopped (QMP quit)' };
       } else {
         exit = {
           reason: 'died',
@@ -365,6 +399,15 @@ async function prepareQemu(
   };
 }
 
+// $1 = our pid, $2 = run folder ('' to keep it), then the emulator and its arguments. The watchdog
+// polls once a second; `exec` keeps the emulator's pid equal to the spawned child's.
+const WATCHDOG = `owner=$1 dir=$2; shift 2
+( trap '' HUP INT TERM
+  while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+  [ -n "$dir" ] && rm -rf "$dir"
+  kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
+exec "$@"`;
+
 function firmwareSetting(p: Profile): string | undefined {
   return p.firmware === 'auto' ? undefined : p.firmware;
 }
@@ -381,7 +424,7 @@ export function preflight(o: LaunchOptions): void {
   requireExecutable('mcopy', env);
 }
 
-export async function launch(o: LaunchOptions): Promise<Target> {
+async function launchOnce(o: LaunchOptions): Promise<Target> {
   const env = o.env ?? process.env;
   const runDir = fs.mkdtempSync(path.join(o.runRoot ?? os.tmpdir(), `uefi-hv-${o.profile.name}-`));
   let target: Target | undefined;
@@ -395,12 +438,34 @@ export async function launch(o: LaunchOptions): Promise<Target> {
     const outFd = fs.openSync(outputFile, 'w');
     // Own process group (detached) so stop() reaches every process the emulator starts; stdin is
     // /dev/null so Bochs's debugger never waits on a terminal.
-    const child = spawn(prepared.binary, prepared.args, {
-      cwd: runDir,
-      env,
-      detached: true,
-      stdio: ['ignore', outFd, outFd],
-    });
+    // The emulator's group also holds a watchdog (a forked sh) that kills the group and removes the
+    // run folder if this process dies without stopping it (SIGKILL, crash): nothing outlives us.
+    const child =
+      o.watchdog === false
+        ? spawn(prepared.binary, prepared.args, {
+            cwd: runDir,
+            env,
+            detached: true,
+            stdio: ['ignore', outFd, outFd],
+          })
+        : spawn(
+            '/bin/sh',
+            [
+              '-c',
+              WATCHDOG,
+              'uefi-hv-emulator',
+              String(process.pid),
+              o.keepRunDir ? '' : runDir,
+              prepared.binary,
+              ...prepared.args,
+            ],
+            {
+              cwd: runDir,
+              env,
+              detached: true,
+              stdio: ['ignore', outFd, outFd],
+            },
+          );
     fs.closeSync(outFd);
     child.on('error', () => undefined); // spawn failures show as an exit during start
     target = new Target(o.profile, child, runDir, prepared, outputFile, !!o.keepRunDir);
@@ -420,5 +485,18 @@ export async function launch(o: LaunchOptions): Promise<Target> {
     }
     if (e instanceof OvmfError) throw new LaunchError(e.message);
     throw e;
+  }
+}
+
+// A port handed out by the kernel can still be taken by another process before the emulator binds
+// it (Bochs then stops with "bind() or listen() failed"): start again on fresh ports, twice at most.
+export async function launch(o: LaunchOptions): Promise<Target> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(o);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof LaunchError) || !/bind\(\)|Address already in use/i.test(e.message))
+        throw e;
+    }
   }
 }

@@ -14,8 +14,11 @@ export interface UnifiedImage {
   source: string;
 }
 export interface OvmfFound {
-  pflash?: PflashPair;
-  unified?: UnifiedImage;
+  pflash?: PflashPair; // the best pair (QEMU)
+  unified?: UnifiedImage; // the best single image
+  allPflash: PflashPair[]; // every pair found, best first (Bochs picks one that fits 2 MiB)
+  allUnified: UnifiedImage[];
+  root: string; // file-system root the paths are relative to ('/' outside unit tests)
   searched: string[]; // every place looked at, for the error line
 }
 
@@ -101,18 +104,27 @@ function makeExists(root: string): (p: string) => boolean {
   };
 }
 
+function addPair(found: OvmfFound, pair: PflashPair): void {
+  found.pflash ??= pair;
+  found.allPflash.push(pair);
+}
+function addUnified(found: OvmfFound, image: UnifiedImage): void {
+  found.unified ??= image;
+  found.allUnified.push(image);
+}
+
 function searchFolder(dir: string, source: string, exists: (p: string) => boolean, found: OvmfFound): void {
   for (const d of [dir, path.join(dir, 'FV')]) {
     for (const [c, v] of FOLDER_PAIRS) {
       const code = path.join(d, c);
       const vars = path.join(d, v);
       found.searched.push(code);
-      if (!found.pflash && exists(code) && exists(vars)) found.pflash = { code, vars, source };
+      if (exists(code) && exists(vars)) addPair(found, { code, vars, source });
     }
     for (const u of FOLDER_UNIFIED) {
       const p = path.join(d, u);
       found.searched.push(p);
-      if (!found.unified && exists(p)) found.unified = { path: p, source };
+      if (exists(p)) addUnified(found, { path: p, source });
     }
   }
 }
@@ -127,9 +139,9 @@ function overrideFile(file: string, exists: (p: string) => boolean, found: OvmfF
   if (varsName !== base) {
     const vars = path.join(path.dirname(file), varsName);
     if (!exists(vars)) throw new OvmfError(`OVMF override ${file}: its VARS file ${vars} does not exist`);
-    found.pflash = { code: file, vars, source: 'override' };
+    addPair(found, { code: file, vars, source: 'override' });
   } else {
-    found.unified = { path: file, source: 'override' };
+    addUnified(found, { path: file, source: 'override' });
   }
 }
 
@@ -144,7 +156,7 @@ export function discoverOvmf(opts: DiscoverOptions = {}): OvmfFound {
       return false;
     }
   };
-  const found: OvmfFound = { searched: [] };
+  const found: OvmfFound = { searched: [], allPflash: [], allUnified: [], root };
   const override = opts.override ?? env.UEFI_HV_OVMF;
   if (override) {
     // An explicit choice never falls back to a guess: a wrong path is an error.
@@ -160,11 +172,11 @@ export function discoverOvmf(opts: DiscoverOptions = {}): OvmfFound {
   for (const layout of LAYOUTS) {
     for (const [code, vars] of layout.pairs) {
       found.searched.push(code);
-      if (!found.pflash && exists(code) && exists(vars)) found.pflash = { code, vars, source: layout.source };
+      if (exists(code) && exists(vars)) addPair(found, { code, vars, source: layout.source });
     }
     for (const u of layout.unified) {
       found.searched.push(u);
-      if (!found.unified && exists(u)) found.unified = { path: u, source: layout.source };
+      if (exists(u)) addUnified(found, { path: u, source: layout.source });
     }
   }
   return found;
@@ -184,10 +196,28 @@ export function firmwareForQemu(found: OvmfFound): { pflash: PflashPair } | { bi
   throw notFound('OVMF', found);
 }
 
-// Bochs: one image at the top of 4 GiB. Without one, a pflash pair is joined (VARS then CODE).
+// Bochs 2.7 maps at most 2 MiB of ROM below 4 GiB ("ROM image too large" otherwise): the first
+// single image that fits, else the first pair whose VARS + CODE fit (joined: VARS then CODE).
+export const BOCHS_MAX_ROM = 2 << 20;
+
 export function firmwareForBochs(found: OvmfFound): UnifiedImage | { join: PflashPair } {
-  if (found.unified) return found.unified;
-  if (found.pflash) return { join: found.pflash };
+  const size = (p: string): number => {
+    try {
+      return fs.statSync(underRoot(found.root, p)).size;
+    } catch {
+      return Infinity;
+    }
+  };
+  const image = found.allUnified.find((u) => size(u.path) <= BOCHS_MAX_ROM);
+  if (image) return image;
+  const pair = found.allPflash.find((p) => size(p.code) + size(p.vars) <= BOCHS_MAX_ROM);
+  if (pair) return { join: pair };
+  if (found.allUnified.length || found.allPflash.length) {
+    const seen = [...found.allUnified.map((u) => u.path), ...found.allPflash.map((p) => p.code)].join(', ');
+    throw new OvmfError(
+      `Bochs needs an OVMF image of at most 2 MiB (the 2M build, e.g. Debian's /usr/share/ovmf/OVMF.fd); found only larger: ${seen}`,
+    );
+  }
   throw notFound('OVMF', found);
 }
 
