@@ -4,6 +4,7 @@
  * (single-stepped) and the guest executes it natively. */
 #include "hv/log.h"
 #include "exits/exits.h"
+#include "debug/debug.h"
 
 static void io_bits(hv_vcpu_t *v, uint16_t port, unsigned size, bool trap) {
     for (unsigned i = 0; i < size; i++) {
@@ -30,6 +31,15 @@ int hv_exit_io(hv_vcpu_t *v, hv_guest_regs_t *r) {
     unsigned size = (unsigned)(q & 7) + 1; /* 1, 2 or 4 */
     bool in = (q >> 3) & 1, string = (q >> 4) & 1;
     uint16_t port = (uint16_t)(q >> 16);
+    uint16_t dbg = hv_debug_port(v->hv);
+    if (dbg && port >= dbg && port < dbg + 8) {
+        /* The debug UART belongs to the stub: to the guest it is an empty slot (reads all ones,
+         * writes vanish), so firmware drivers never take its bytes. */
+        if (in && !string)
+            r->rax = size == 4 ? 0xffffffffull : (r->rax | (size == 1 ? 0xffull : 0xffffull));
+        hv_guest_skip_instruction();
+        return HV_EXIT_RESUME;
+    }
     if (string) {
         if (v->pending_io)
             hv_exit_fatal_report(v, r, "string I/O while a port is already open");
