@@ -25,8 +25,7 @@ void hv_debug_port_init(void) {
         rt ? rt->get_variable(HV_STUB_VAR_NAME, &guid, NULL, &size, var) : HV_EFI_UNSUPPORTED;
     bool present = !HV_EFI_IS_ERROR(st);
     if (!present && st != HV_EFI_ERR(14) /* EFI_NOT_FOUND */)
-        HV_WARN("HvDebugPort variable unreadable (%s): build defaults",
-                hv_efi_status_text(st));
+        HV_WARN("HvDebugPort variable unreadable (%s): build defaults", hv_efi_status_text(st));
     hv_stub_link_config_t cfg;
     if (!hv_stub_link_config(present ? var : NULL, present ? (size_t)size : 0, &cfg))
         HV_WARN("HvDebugPort variable malformed (%llu bytes): build defaults", HV_U64(size));

@@ -6,7 +6,8 @@
 #include "hv/uart_link.h"
 #include "debug/debug.h"
 
-#define HV_DEBUG_PARK_TIMEOUT_US 200000u /* a CPU that does not park by then is reported running */
+/* A CPU that has not parked by then is reported running (its VMCS out of reach). */
+#define HV_DEBUG_PARK_TIMEOUT_US 200000u
 
 enum { HV_MB_NONE, HV_MB_VMREAD, HV_MB_VMWRITE, HV_MB_CR2 };
 

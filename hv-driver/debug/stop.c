@@ -1,7 +1,8 @@
 /* Stopping the hypervisor for the debugger (PROTOCOL.md 3): one CPU stops (exit breakpoint,
  * Ctrl-C, host #BP/#DB), becomes the stub CPU, and every other CPU parks at its next VM exit (the
- * VMX-preemption timer makes a CPU in the guest exit within HV_STUB_POLL_US even when the guest does
- * nothing that exits). Parked CPUs spin serving their mailbox until the stub CPU releases them. */
+ * VMX-preemption timer makes a CPU in the guest exit within HV_STUB_POLL_US even when the guest
+ * does nothing that exits). Parked CPUs spin serving their mailbox until the stub CPU releases
+ * them. */
 #include "debug/state.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -131,7 +132,7 @@ static void clear_dr7(void) {
     __asm__ volatile("mov %0, %%dr7" : : "r"(0x400ull));
 }
 
-static void fill_system_regs(hv_regs_t *g) {
+static void __attribute__((noinline)) fill_system_regs(hv_regs_t *g) {
     uint16_t s;
     __asm__ volatile("mov %%cs, %0" : "=r"(s));
     g->seg[0] = s;
@@ -170,9 +171,9 @@ static void serve_mailbox(hv_vcpu_t *v) {
     __atomic_store_n(&v->mailbox.op, HV_MB_NONE, __ATOMIC_RELEASE);
 }
 
-/* Spins until the stub CPU releases everything. */
-static void park(hv_debug_t *d, hv_vcpu_t *v, bool in_guest) {
-    uint32_t gen = __atomic_load_n(&d->release_gen, __ATOMIC_ACQUIRE);
+/* Spins until the stub CPU releases everything. gen is release_gen as read BEFORE stop_req was
+ * seen set: read after, a release in between would leave this CPU parked until the next stop. */
+static void park(hv_debug_t *d, hv_vcpu_t *v, bool in_guest, uint32_t gen) {
     hv_debug_capture(&d->regs[v->index]);
     fill_system_regs(&d->regs[v->index]);
     v->parked_in_guest = in_guest;
@@ -193,8 +194,9 @@ static bool take(hv_debug_t *d, hv_vcpu_t *v, bool in_guest) {
     while (!__atomic_compare_exchange_n(&d->owner, &none, me, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
         none = -1;
-        if (d->stop_req)
-            park(d, v, in_guest);
+        uint32_t gen = __atomic_load_n(&d->release_gen, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&d->stop_req, __ATOMIC_ACQUIRE))
+            park(d, v, in_guest, gen);
         hv_pause();
     }
     __atomic_store_n(&d->stop_req, 1, __ATOMIC_RELEASE);
@@ -244,8 +246,9 @@ void hv_debug_on_exit(hv_vcpu_t *v, hv_guest_regs_t *r, uint32_t reason) {
     v->exit_regs = r;
     if (d->dr7) /* VM exit left DR7 = 0x400: the host's breakpoints back */
         hv_debug_load_drs(d);
-    if (d->stop_req && d->owner != (int32_t)v->index) {
-        park(d, v, true);
+    uint32_t gen = __atomic_load_n(&d->release_gen, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&d->stop_req, __ATOMIC_ACQUIRE) && d->owner != (int32_t)v->index) {
+        park(d, v, true, gen);
         return;
     }
     if (v->index == 0 && d->owner < 0 && hv_stub_poll_interrupt(&d->session)) {

@@ -84,8 +84,7 @@ static bool protected_range(void *ctx, uint64_t addr, uint64_t len) {
     hv_debug_t *d = D(ctx);
     uint64_t ts = (uint64_t)(uintptr_t)hv_debug_text_start,
              te = (uint64_t)(uintptr_t)hv_debug_text_end;
-    uint64_t is = (uint64_t)(uintptr_t)hv_host_isr_table,
-             ie = (uint64_t)(uintptr_t)hv_host_isr_end;
+    uint64_t is = (uint64_t)(uintptr_t)hv_host_isr_table, ie = (uint64_t)(uintptr_t)hv_host_isr_end;
     return overlaps(addr, len, ts, te - ts) || overlaps(addr, len, is, ie - is) ||
            overlaps(addr, len, (uint64_t)(uintptr_t)d, sizeof *d);
 }
@@ -144,15 +143,24 @@ static uint64_t *gpr_slot(hv_guest_regs_t *r, hv_greg_t g) {
 
 static uint32_t greg_field(hv_greg_t g) {
     switch (g) {
-    case HV_GREG_RSP: return VMCS_GUEST_RSP;
-    case HV_GREG_RIP: return VMCS_GUEST_RIP;
-    case HV_GREG_RFLAGS: return VMCS_GUEST_RFLAGS;
-    case HV_GREG_CR0: return VMCS_GUEST_CR0;
-    case HV_GREG_CR3: return VMCS_GUEST_CR3;
-    case HV_GREG_CR4: return VMCS_GUEST_CR4;
-    case HV_GREG_DR7: return VMCS_GUEST_DR7;
-    case HV_GREG_EFER: return VMCS_GUEST_IA32_EFER;
-    default: return 0;
+    case HV_GREG_RSP:
+        return VMCS_GUEST_RSP;
+    case HV_GREG_RIP:
+        return VMCS_GUEST_RIP;
+    case HV_GREG_RFLAGS:
+        return VMCS_GUEST_RFLAGS;
+    case HV_GREG_CR0:
+        return VMCS_GUEST_CR0;
+    case HV_GREG_CR3:
+        return VMCS_GUEST_CR3;
+    case HV_GREG_CR4:
+        return VMCS_GUEST_CR4;
+    case HV_GREG_DR7:
+        return VMCS_GUEST_DR7;
+    case HV_GREG_EFER:
+        return VMCS_GUEST_IA32_EFER;
+    default:
+        return 0;
     }
 }
 

@@ -15,7 +15,9 @@
 #define HV_HOST_STACK_PAGES 6
 #define HV_EPT_POOL_PAGES   256
 #define HV_MAX_PENDING      4
-#define HV_GDT_VCPU_SLOT    3584 /* in the host GDT page, past the TSS: the vcpu pointer */ /* pages remapped to the decoy until the next MTF exit */
+#define HV_GDT_VCPU_SLOT                                                                           \
+    3584 /* in the host GDT page, past the TSS: the vcpu pointer */ /* pages remapped to the decoy \
+                                                                       until the next MTF exit */
 
 /* Guest general registers as vmx/host.nasm pushes them on a VM exit (RSP is in the VMCS; its slot
  * is scratch). */
@@ -77,7 +79,8 @@ typedef struct {
     uint32_t owned_count;
     volatile uint32_t ept_lock; /* EPT changes from exit handlers on several CPUs */
     uint64_t virtualize_start_tsc, virtualize_end_tsc;
-    struct hv_debug *debug; /* the live stub (debug/), NULL without one */
+    struct hv_debug *debug;       /* the live stub (debug/), NULL without one */
+    uint8_t debug_uart_shadow[8]; /* what the guest wrote to the (hidden) debug UART */
 } hv_global_t;
 
 struct hv_vcpu {

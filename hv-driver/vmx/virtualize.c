@@ -64,7 +64,7 @@ static int check_and_adjust(hv_global_t *hv) {
         hv_rdmsr(hv_vmx_control_msr(b, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY));
     uint32_t dropped;
 
-    /* The VMX-preemption timer only for the debug stub (Ctrl-C while the guest idles), if present. */
+    /* The VMX-preemption timer only for the debug stub (Ctrl-C in an idle guest), if present. */
     hv->pin_ctls = hv_vmx_adjust_controls(pin, hv_debug_wanted_pin_controls(), NULL);
     uint32_t want_proc = VMX_CPU_BASED_VM_EXEC_CONTROL_USE_MSR_BITMAPS |
                          VMX_CPU_BASED_VM_EXEC_CONTROL_USE_IO_BITMAPS |

@@ -81,7 +81,9 @@ export class DebugBridge extends EventEmitter {
         if (Date.now() > deadline) {
           this.emit(
             'error',
-            new Error(`debug link: emulator COM2 on port ${this.o.emulatorPort} did not accept: ${(e as Error).message}`),
+            new Error(
+              `debug link: emulator COM2 on port ${this.o.emulatorPort} did not accept: ${(e as Error).message}`,
+            ),
           );
           return;
         }
