@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     }
     const sock = net.createConnection({ host: '127.0.0.1', port });
     sock.setNoDelay(true);
+    sock.on('error', () => undefined); // the emulator going away at the end resets it
     await new Promise<void>((r) => sock.once('connect', () => r()));
     const c = new RspClient((b) => sock.write(b), { replyTimeoutMs: 20000 });
     client = c;
