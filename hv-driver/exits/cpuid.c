@@ -20,6 +20,9 @@ int hv_exit_cpuid(hv_vcpu_t *v, hv_guest_regs_t *r) {
         c.edx = sig(2);
     } else if (leaf == HV_CPUID_INTERFACE_LEAF) {
         c.eax = HV_INTERFACE_VERSION;
+#ifdef HV_CPUID_FLOOR
+        c.ebx = HV_BUILD_CPUID_FLOOR;
+#endif
     } else if ((leaf & 0xffffff00u) != HV_CPUID_VENDOR_LEAF) {
         c = hv_cpuid(leaf, sub);
         if (leaf == 1)

@@ -14,8 +14,14 @@ typedef int (*hv_exit_handler_t)(hv_vcpu_t *v, hv_guest_regs_t *r);
 enum { HV_VEC_UD = 6, HV_VEC_GP = 13 };
 
 /* Guest RIP past the instruction that exited (VM_EXIT_INSTRUCTION_LEN), ending STI/MOV-SS
- * blocking as the real instruction would. */
-void hv_guest_skip_instruction(void);
+ * blocking as the real instruction would. Inline: every emulated instruction takes this path. */
+static inline void hv_guest_skip_instruction(void) {
+    hv_vmwrite_fast(VMCS_GUEST_RIP,
+                    hv_vmread(VMCS_GUEST_RIP) + hv_vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+    uint64_t intr = hv_vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+    if (intr & 3)
+        hv_vmwrite_fast(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+}
 
 /* Hardware exception on the next VM entry (the instruction is not skipped: faults point at it). */
 void hv_inject_exception(uint32_t vector, bool has_error, uint32_t error);

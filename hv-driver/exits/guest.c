@@ -1,14 +1,6 @@
 /* Guest-state helpers shared by the exit handlers. */
 #include "exits/exits.h"
 
-void hv_guest_skip_instruction(void) {
-    uint64_t rip = hv_vmread(VMCS_GUEST_RIP) + hv_vmread(VMCS_VM_EXIT_INSTRUCTION_LEN);
-    hv_vmwrite(VMCS_GUEST_RIP, rip);
-    uint64_t intr = hv_vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
-    if (intr & 3)
-        hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
-}
-
 void hv_inject_exception(uint32_t vector, bool has_error, uint32_t error) {
     uint32_t info = vector | (3u << 8) /* hardware exception */ | (1u << 31) /* valid */;
     if (has_error) {

@@ -256,12 +256,15 @@ static int virtualize_cpu(void *ctx, uint32_t cpu) {
     int rc = hv_vmx_launch(v);
     if (rc == 0) {
         /* Guest from here on: hypervisor memory is out of reach. Prove it: the hypervisor must
-         * answer its own CPUID leaf on this CPU. */
-        if (hv_cpuid(HV_CPUID_VENDOR_LEAF, 0).eax != HV_CPUID_MAX_LEAF) {
-            HV_ERROR("cpu%u: launched, but CPUID 0x40000000 does not answer", cpu);
+         * answer a VMCALL on this CPU (an exit the statistics count). */
+        g_virtualized[cpu] = true;
+        uint64_t rax = HV_VMCALL_VERSION, rbx = 0, rcx = 0, rdx = 0;
+        __asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory", "cc");
+        if (rax != HV_VMCALL_SUCCESS || rdx != cpu) {
+            HV_ERROR("cpu%u: launched, but the VMCALL self-check answered 0x%llx (cpu %llu)", cpu,
+                     HV_U64(rax), HV_U64(rdx));
             return HV_ERR_VMX;
         }
-        g_virtualized[cpu] = true;
         return HV_OK;
     }
     v->virtualized = false;

@@ -27,10 +27,13 @@ static uint32_t lsl(uint16_t sel) {
     return limit;
 }
 
-/* A segment as the VMCS wants it, read from the GDT (the firmware uses no LDT). */
-static segment_t segment(uint16_t sel, uint64_t gdt_base) {
+/* A segment as the VMCS wants it, read from the GDT (the firmware uses no LDT). A selector
+ * outside the GDT is unusable: TR after an unload still holds the hypervisor's TSS selector,
+ * which indexes past the end of the firmware's GDT. */
+static segment_t segment(uint16_t sel, hv_dtr_t gdtr) {
     segment_t s = {sel, 0, 0, AR_UNUSABLE};
-    if ((sel & ~3u) == 0 || (sel & 4))
+    uint64_t gdt_base = gdtr.base;
+    if ((sel & ~3u) == 0 || (sel & 4) || (uint32_t)(sel | 7) > gdtr.limit)
         return s;
     const uint8_t *d = (const uint8_t *)(uintptr_t)(gdt_base + (sel & ~7u));
     s.base = (uint64_t)d[2] | (uint64_t)d[3] << 8 | (uint64_t)d[4] << 16 | (uint64_t)d[7] << 24;
@@ -64,13 +67,13 @@ static void put(writer_t *w, uint32_t field, uint64_t value) {
 static void guest_state(writer_t *w, hv_vcpu_t *vcpu) {
     hv_global_t *hv = vcpu->hv;
     hv_dtr_t gdtr = vcpu->fw_gdtr, idtr = vcpu->fw_idtr;
-    segment_t cs = segment(hv_read_cs(), gdtr.base), ss = segment(hv_read_ss(), gdtr.base);
-    segment_t ds = segment(hv_read_ds(), gdtr.base), es = segment(hv_read_es(), gdtr.base);
-    segment_t fs = segment(hv_read_fs(), gdtr.base), gs = segment(hv_read_gs(), gdtr.base);
-    segment_t ldtr = segment(hv_read_ldtr(), gdtr.base), tr = segment(hv_read_tr(), gdtr.base);
+    segment_t cs = segment(hv_read_cs(), gdtr), ss = segment(hv_read_ss(), gdtr);
+    segment_t ds = segment(hv_read_ds(), gdtr), es = segment(hv_read_es(), gdtr);
+    segment_t fs = segment(hv_read_fs(), gdtr), gs = segment(hv_read_gs(), gdtr);
+    segment_t ldtr = segment(hv_read_ldtr(), gdtr), tr = segment(hv_read_tr(), gdtr);
     fs.base = hv_rdmsr(MSR_IA32_FS_BASE);
     gs.base = hv_rdmsr(MSR_IA32_GS_BASE);
-    if (tr.ar & AR_UNUSABLE) {
+    if ((tr.ar & AR_UNUSABLE) || (tr.ar & 0x1f) != 0x0b) {
         /* OVMF runs with TR = 0; VM entry wants a usable busy TSS. It is never used: the guest
          * runs at CPL 0 without task switches or IST (firmware IDT). */
         tr = (segment_t){0, 0, 0x67, 0x8b};

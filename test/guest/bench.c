@@ -3,8 +3,8 @@
  *
  *     guest-bench: cpuid <variant> n=<N> ticks=<T> per=<T/N>
  *
- * where variant is "ours" (the hypervisor: CPUID.1:ECX[31] set), "floor" (a hypervisor build whose
- * CPUID exit does the minimum: VMCALL answers but CPUID is raw) or "bare" (VMCALL raises #UD).
+ * where variant is "ours" (the hypervisor: CPUID.1:ECX[31] set), "floor" (a build whose CPUID
+ * leaf 0 exit does the minimum: leaf 0x40000001 EBX says so) or "bare" (no hypervisor bit).
  * Then, when a hypervisor is loaded, it unloads the driver image (found by the image range the
  * VMCALL gives), which devirtualizes every CPU, and measures again: "bare". */
 #include <stdarg.h>
@@ -91,11 +91,16 @@ static bool try_vmcall(uint64_t regs[4]) {
     return vec == 0;
 }
 
+static uint32_t cpuid_ebx(uint32_t leaf) {
+    uint32_t a = leaf, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return b;
+}
+
 static const char *variant(void) {
-    if (cpuid_ecx(1) & (1u << 31))
-        return "ours";
-    uint64_t r[4] = {HV_VMCALL_VERSION, 0, 0, 0};
-    return try_vmcall(r) && r[0] == HV_VMCALL_SUCCESS ? "floor" : "bare";
+    if (!(cpuid_ecx(1) & (1u << 31)))
+        return "bare";
+    return (cpuid_ebx(HV_CPUID_INTERFACE_LEAF) & HV_BUILD_CPUID_FLOOR) ? "floor" : "ours";
 }
 
 static void measure(void) {

@@ -15,7 +15,10 @@ const BANNER =
   /hv: \d+\.\d{6} cpu0 INFO {2}uefi-hv \S+ loaded at 0x[0-9a-f]+ \(size 0x[0-9a-f]+\), (\d+) CPUs\n/;
 
 // Nothing of the run may survive it: no emulator process, no run folder.
-function assertNothingLeft(pid: number, runDir: string): void {
+// A SIGKILLed group takes a moment to vanish from /proc: allow 2 s, then a survivor is a leak.
+async function assertNothingLeft(pid: number, runDir: string): Promise<void> {
+  for (let i = 0; i < 20 && (processAlive(pid) || pgrep(runDir).length || fs.existsSync(runDir)); i++)
+    await sleep(100);
   assert.strictEqual(processAlive(pid), false, `emulator pid ${pid} still alive`);
   assert.deepStrictEqual(pgrep(runDir), [], 'no process mentions the run folder');
   assert.strictEqual(fs.existsSync(runDir), false, `run folder ${runDir} removed`);
@@ -90,7 +93,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       const exit = await exited;
       assert.strictEqual(exit.reason, 'stopped');
       assert.strictEqual(events.find((e) => e.event === 'SHUTDOWN')?.data?.reason, 'host-qmp-quit');
-      assertNothingLeft(target.pid, target.runDir);
+      await assertNothingLeft(target.pid, target.runDir);
     });
   });
 
@@ -170,7 +173,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
           at += m.index + m[0].length;
         }
         assert.strictEqual(fs.readFileSync(serialLog, 'latin1'), run.stdout, 'serial log = console bytes');
-        assertNothingLeft(pid, runDir);
+        await assertNothingLeft(pid, runDir);
       } finally {
         run.child.kill('SIGKILL');
         fs.rmSync(tmp, { recursive: true, force: true });
@@ -258,15 +261,18 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         const { pid, runDir } = await run.started();
         const end = await run.done;
         assert.strictEqual(end.code, 7, `${run.stderr}\n--- console tail\n${run.console.slice(-3000)}`);
+        const seen = `${run.stderr}\n--- console tail\n${run.console.slice(-3000)}`;
         assert.match(
           run.console,
           /uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: \S.* \(status 0x8[0-9a-f]{15}\)/,
+          seen,
         );
         assert.match(
           lastLine(run),
           /^uefi-hv boot: driver failed to load: uefi-hv loader: cannot load \\EFI\\uefi-hv\\HvDxe\.efi: .+ \(status 0x8[0-9a-f]{15}\)$/,
+          seen,
         );
-        assertNothingLeft(pid, runDir);
+        await assertNothingLeft(pid, runDir);
       } finally {
         fs.rmSync(garbage, { force: true });
       }
@@ -283,7 +289,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       const end = await run.done;
       assert.strictEqual(end.code, 4, run.stderr);
       assert.match(lastLine(run), /^uefi-hv boot: emulator died: Bochs ended \(SIGKILL\)/);
-      assertNothingLeft(pid, runDir);
+      await assertNothingLeft(pid, runDir);
     });
 
     it('SIGINT / SIGTERM to uefi-hv stop the emulator (130 / 143), nothing left', async () => {
@@ -301,7 +307,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         const end = await run.done;
         assert.strictEqual(end.code, code, run.stderr);
         assert.strictEqual(lastLine(run), `uefi-hv boot: interrupted (${signal}); emulator stopped`);
-        assertNothingLeft(pid, runDir);
+        await assertNothingLeft(pid, runDir);
       }
       assert.deepStrictEqual(fs.readdirSync(tmp), []);
     });
@@ -316,7 +322,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       await run.done;
       // The watchdog polls once a second.
       for (let i = 0; i < 50 && (processAlive(pid) || fs.existsSync(runDir)); i++) await sleep(200);
-      assertNothingLeft(pid, runDir);
+      await assertNothingLeft(pid, runDir);
     });
 
     // QEMU reports a reset on QMP; Bochs has no control channel and the launcher reads its log.
@@ -336,7 +342,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         const end = await run.done;
         assert.strictEqual(end.code, 5, run.stderr);
         assert.strictEqual(lastLine(run), `uefi-hv boot: target reset: ${detail}`);
-        assertNothingLeft(pid, runDir);
+        await assertNothingLeft(pid, runDir);
       });
     }
 
@@ -352,7 +358,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
       const end = await run.done;
       assert.strictEqual(end.code, 3, run.stderr);
       assert.strictEqual(lastLine(run), 'uefi-hv boot: timed out after 3 s waiting for /never-printed/');
-      assertNothingLeft(pid, runDir);
+      await assertNothingLeft(pid, runDir);
     });
   });
 });

@@ -203,3 +203,44 @@ describe('hypervisor under Bochs: a broken VMCS fails VM entry cleanly', functio
     assert.match(log, /shell-reached-after-failed-entry/);
   });
 });
+
+describe('hypervisor under Bochs: unload devirtualizes every CPU, a second copy loads again', function () {
+  this.timeout(BOOT_TIMEOUT_MS + 120000);
+  let log = '';
+
+  before(async () => {
+    make([]);
+    make(['HV_VARIANT=cpuid-floor']);
+    const build = path.join(DRIVER_DIR, 'build', 'DEBUG');
+    // HvBench: measures, unloads the driver image (Unload -> hv_devirtualize_all), measures again;
+    // then the shell loads another build of the driver and HvBench runs against it.
+    log = await bootUntil(
+      build,
+      'fs0:\\HvBench.efi\nload fs0:\\HvDxeFloor.efi\nfs0:\\HvBench.efi\necho reload-done\n',
+      /reload-done\n/,
+      [
+        { dest: '\\HvBench.efi', source: path.join(build, 'HvBench.efi') },
+        {
+          dest: '\\HvDxeFloor.efi',
+          source: path.join(DRIVER_DIR, 'build', 'DEBUG-cpuid-floor', 'HvDxe.efi'),
+        },
+      ],
+    );
+  });
+
+  it('runs under the hypervisor, then unloads it', () => {
+    assert.match(log, /guest-bench: cpuid ours n=\d+/);
+    assert.match(log, /INFO {2}hypervisor stopped on 2 CPUs/);
+    assert.match(log, /guest-bench: unload ok/);
+  });
+
+  it('is bare after the unload (VMCALL raises #UD again)', () => {
+    assert.match(log, /guest-bench: unload ok\n+guest-bench: cpuid bare n=\d+/);
+  });
+
+  it('virtualizes every CPU again when another copy is loaded', () => {
+    assert.strictEqual(log.match(/hypervisor running on 2 CPUs/g)?.length, 2);
+    assert.match(log, /guest-bench: cpuid floor n=\d+/);
+    assert.doesNotMatch(log, /VM entry failed|FATAL|HOST EXCEPTION/);
+  });
+});

@@ -80,13 +80,18 @@ export function bootHelp(): string {
   ].join('\n');
 }
 
+// One line per problem, each with the command's prefix (main.ts prefixes the first).
+function profileCliError(e: ProfileError): CliError {
+  return new CliError(e.problems.join('\nuefi-hv boot: '), EXIT.startup);
+}
+
 // Profiles from the built-in folder plus --profiles-dir and $UEFI_HV_PROFILES (path-list).
 export function loadProfileSet(dirs: string[] | undefined, env: NodeJS.ProcessEnv = process.env) {
   const userDirs = [...(env.UEFI_HV_PROFILES ?? '').split(path.delimiter).filter(Boolean), ...(dirs ?? [])];
   try {
     return loadProfiles({ userDirs });
   } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message, EXIT.startup);
+    if (e instanceof ProfileError) throw profileCliError(e);
     throw e;
   }
 }
@@ -96,7 +101,7 @@ export function pickProfile(name: string, dirs: string[] | undefined): Profile {
   try {
     return set.get(name);
   } catch (e) {
-    if (e instanceof ProfileError) throw new CliError(e.message, EXIT.startup);
+    if (e instanceof ProfileError) throw profileCliError(e);
     throw e;
   }
 }

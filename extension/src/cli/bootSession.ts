@@ -110,6 +110,10 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
       serialLog?.end();
       return EXIT.startup;
     }
+  } else if (target.debugPort !== undefined) {
+    // Bochs's socket-server COM2 holds the machine until a client connects (QEMU's does not).
+    const hold = o.profile.emulator === 'bochs' ? '; Bochs runs the machine once a debugger connects' : '';
+    say(`debug link (COM2) on 127.0.0.1:${target.debugPort}${hold}`);
   }
 
   let stdinRaw = false;

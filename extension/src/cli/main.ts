@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof CliError) {
-      for (const line of e.message.split('\n')) console.error(`uefi-hv ${name}: ${line}`);
+      console.error(`uefi-hv ${name}: ${e.message}`);
       return e.exitCode;
     }
     throw e;

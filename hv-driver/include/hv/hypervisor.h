@@ -23,12 +23,14 @@ enum {
 
 /* ---- CPUID ---------------------------------------------------------------------------------
  * Leaf 1 ECX bit 31: hypervisor present. Leaf 0x40000000: EAX = max hypervisor leaf, EBX:ECX:EDX =
- * vendor signature. Leaf 0x40000001: EAX = interface version (major << 16 | minor). */
+ * vendor signature. Leaf 0x40000001: EAX = interface version (major << 16 | minor), EBX = build
+ * flags (HV_BUILD_*). */
 #define HV_CPUID_VENDOR_LEAF    0x40000000u
 #define HV_CPUID_INTERFACE_LEAF 0x40000001u
 #define HV_CPUID_MAX_LEAF       0x40000001u
 #define HV_CPUID_SIGNATURE      "UefiHvWrkbch" /* 12 characters: EBX, ECX, EDX */
 #define HV_INTERFACE_VERSION    0x00010000u    /* 1.0 */
+#define HV_BUILD_CPUID_FLOOR    1u /* leaf 0x40000001 EBX: benchmark build (minimal CPUID leaf 0) */
 
 /* ---- VMCALL (guest CPL 0 only; from CPL > 0 it raises #UD as without a hypervisor) --------------
  * RAX = function; arguments and results in RBX, RCX, RDX; RAX on return = HV_VMCALL_* status.
