@@ -76,8 +76,7 @@ int hv_debug_setup(hv_global_t *hv) {
     d->hv = hv;
     d->owner = -1;
     if (!hv_uart_link_init(&d->uart, cfg_port, cfg_baud)) {
-        HV_WARN("debug stub: cannot program the UART at 0x%x, %u baud: no stub", cfg_port,
-                cfg_baud);
+        HV_WARN("debug stub: no UART at 0x%x (or %u baud impossible): no stub", cfg_port, cfg_baud);
         hv_free_pages(d, pages);
         return 0;
     }
