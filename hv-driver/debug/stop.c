@@ -65,19 +65,26 @@ static void append(char *dst, size_t cap, const char *word) {
 }
 
 int hv_debug_setup(hv_global_t *hv) {
+    /* Asked for in case the stub runs; without a stub nobody would reload it (value 0 would make
+     * every VM entry exit at once). */
+    uint32_t timer_bit = VMX_PIN_BASED_VM_EXEC_CONTROL_PREEMPTION_TIMER;
     if (cfg_port == 0) {
+        hv->pin_ctls &= ~timer_bit;
         HV_INFO("debug stub disabled (HvDebugPort io_port 0)");
         return 0;
     }
     uint64_t pages = (sizeof(hv_debug_t) + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE;
     hv_debug_t *d = hv_alloc_pages(pages);
-    if (!d)
+    if (!d) {
+        hv->pin_ctls &= ~timer_bit;
         return -1;
+    }
     d->hv = hv;
     d->owner = -1;
     if (!hv_uart_link_init(&d->uart, cfg_port, cfg_baud)) {
         HV_WARN("debug stub: no UART at 0x%x (or %u baud impossible): no stub", cfg_port, cfg_baud);
         hv_free_pages(d, pages);
+        hv->pin_ctls &= ~timer_bit;
         return 0;
     }
     for (size_t i = 0; i < hv_vmcs_field_count && d->field_count < 512; i++)
