@@ -23,6 +23,9 @@ uint64_t hv_time_us(void); /* microseconds since hv_time_init() */
 uint32_t hv_mp_init(void);
 void hv_mp_fini(void);
 
+/* debug_port.c: reads HvDebugPort, configures the core's debug stub. */
+void hv_debug_port_init(void);
+
 /* entry.c / unload.c */
 efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st);
 efi_status_t HV_EFIAPI hv_efi_unload(efi_handle_t image);

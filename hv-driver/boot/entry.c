@@ -42,6 +42,7 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
              (unsigned long long)hv_phys_top());
     hv_run_on_each_cpu(report_cpu, NULL);
 
+    hv_debug_port_init(); /* the debug stub's link, before the core starts */
     /* The VT-x core: every CPU becomes a guest of the hypervisor here, boot services still up. */
     int rc = hv_virtualize_all();
     if (rc != HV_OK) {

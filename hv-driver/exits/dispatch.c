@@ -4,6 +4,7 @@
  * VMRESUME that failed. */
 #include "hv/log.h"
 #include "exits/exits.h"
+#include "debug/debug.h"
 
 static int unexpected(hv_vcpu_t *v, hv_guest_regs_t *r) {
     hv_exit_fatal_report(v, r, "unexpected VM exit");
@@ -38,6 +39,7 @@ static const hv_exit_handler_t handlers[VMX_EXIT_REASON_LIMIT] = {
     [VMX_EXIT_VMFUNC] = hv_exit_vmx_instruction,
     [VMX_EXIT_WBINVD] = hv_exit_wbinvd,
     [VMX_EXIT_XSETBV] = hv_exit_xsetbv,
+    [VMX_EXIT_PREEMPTION_TIMER] = hv_exit_preemption_timer,
 };
 
 extern uint8_t hv_vmx_launch_return[];
@@ -82,6 +84,8 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
         hv_exit_fatal_report(v, r, "VM entry failed after a guest change");
     }
     v->launched = true;
+    if (v->hv->debug) /* exit breakpoints, Ctrl-C, parking for the debugger */
+        hv_debug_on_exit(v, r, reason);
     uint32_t basic = reason & 0xffff;
     hv_exit_handler_t handler = basic < VMX_EXIT_REASON_LIMIT ? handlers[basic] : NULL;
     int rc = handler ? handler(v, r) : unexpected(v, r);

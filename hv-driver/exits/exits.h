@@ -50,6 +50,7 @@ void hv_step_end(hv_vcpu_t *v);
 
 int hv_exit_exception(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_cpuid(hv_vcpu_t *v, hv_guest_regs_t *r);
+int hv_exit_preemption_timer(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_rdmsr(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_wrmsr(hv_vcpu_t *v, hv_guest_regs_t *r);
 int hv_exit_cr_access(hv_vcpu_t *v, hv_guest_regs_t *r);

@@ -4,6 +4,7 @@
  * (single-stepped) and the guest executes it natively. */
 #include "hv/log.h"
 #include "exits/exits.h"
+#include "debug/debug.h"
 
 static void io_bits(hv_vcpu_t *v, uint16_t port, unsigned size, bool trap) {
     for (unsigned i = 0; i < size; i++) {
@@ -30,6 +31,25 @@ int hv_exit_io(hv_vcpu_t *v, hv_guest_regs_t *r) {
     unsigned size = (unsigned)(q & 7) + 1; /* 1, 2 or 4 */
     bool in = (q >> 3) & 1, string = (q >> 4) & 1;
     uint16_t port = (uint16_t)(q >> 16);
+    uint16_t dbg = hv_debug_port(v->hv);
+    if (dbg && port >= dbg && port < dbg + 8 && size == 1) {
+        /* The debug UART belongs to the stub. The guest sees an idle UART that never receives
+         * (LSR: transmitter empty, no data; MSR: carrier and clear-to-send) and keeps what it
+         * writes to the other registers (scratch test, LCR...), so firmware drivers stay quiet and
+         * never take the stub's bytes. */
+        unsigned reg = port - dbg;
+        uint8_t *shadow = v->hv->debug_uart_shadow;
+        if (string) {
+            /* not emulated: skipped (a string access to a UART is a bulk transfer to nowhere) */
+        } else if (in) {
+            uint8_t b = reg == 5 ? 0x60 : reg == 6 ? 0xb0 : reg == 0 ? 0 : shadow[reg];
+            r->rax = (r->rax & ~0xffull) | b;
+        } else {
+            shadow[reg] = (uint8_t)r->rax;
+        }
+        hv_guest_skip_instruction();
+        return HV_EXIT_RESUME;
+    }
     if (string) {
         if (v->pending_io)
             hv_exit_fatal_report(v, r, "string I/O while a port is already open");

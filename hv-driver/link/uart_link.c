@@ -2,6 +2,7 @@
  * firmware console and the driver's log keep COM1 to themselves. */
 #include "hv/uart_link.h"
 #include "hv/platform.h"
+#include "hv/portio.h"
 
 static int uart_link_getc(void *ctx) {
     uint8_t b;
@@ -28,12 +29,24 @@ const hv_link_ops hv_uart_link_ops = {
     .stall_us = uart_link_stall,
 };
 
+/* Is there a 16550 at base? An empty I/O slot reads 0xff everywhere (LSR "data ready" forever:
+ * the stub would read 0xff bytes without end), so the scratch register must keep what we write. */
+static bool uart_present(uint16_t base) {
+    static const uint8_t probe[2] = {0x5a, 0xa5};
+    for (int i = 0; i < 2; i++) {
+        hv_outb(base + 7, probe[i]);
+        if (hv_inb(base + 7) != probe[i])
+            return false;
+    }
+    return true;
+}
+
 bool hv_uart_link_init(hv_uart_link_t *link, uint16_t base, uint32_t baud) {
     link->base = base;
-    if (base == 0 || !hv_uart_init_baud(base, baud))
+    if (base == 0 || !uart_present(base) || !hv_uart_init_baud(base, baud))
         return false;
     uint8_t stale;
-    while (hv_uart_getc(base, &stale)) /* drop what arrived before we listened */
+    for (int i = 0; i < 4096 && hv_uart_getc(base, &stale); i++) /* drop what came before us */
         ;
     return true;
 }

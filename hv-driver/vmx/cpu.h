@@ -14,7 +14,10 @@
 #define HV_MAX_CPUS         64
 #define HV_HOST_STACK_PAGES 6
 #define HV_EPT_POOL_PAGES   256
-#define HV_MAX_PENDING      4 /* pages remapped to the decoy until the next MTF exit */
+#define HV_MAX_PENDING      4
+#define HV_GDT_VCPU_SLOT                                                                           \
+    3584 /* in the host GDT page, past the TSS: the vcpu pointer */ /* pages remapped to the decoy \
+                                                                       until the next MTF exit */
 
 /* Guest general registers as vmx/host.nasm pushes them on a VM exit (RSP is in the VMCS; its slot
  * is scratch). */
@@ -27,6 +30,24 @@ typedef struct {
     uint64_t count;
     uint64_t cycles;
 } hv_exit_stat_t;
+
+/* An exception taken in host context, as vmx/host.nasm's isr_common lays it out (the RSP slot of
+ * regs is scratch: the interrupted RSP is rsp below). */
+typedef struct {
+    hv_guest_regs_t regs;
+    uint64_t vector, error, rip, cs, rflags, rsp, ss;
+} hv_host_frame_t;
+
+/* Requests the debug stub's CPU posts to a parked CPU (VMREAD only reads the current VMCS of the
+ * CPU that executes it). */
+typedef struct {
+    volatile uint32_t op; /* 0 none; set last by the poster, cleared by the parked CPU when done */
+    uint32_t enc;
+    uint64_t value;
+    int status;
+} hv_debug_mailbox_t;
+
+struct hv_debug;
 
 typedef struct hv_vcpu hv_vcpu_t;
 
@@ -58,6 +79,8 @@ typedef struct {
     uint32_t owned_count;
     volatile uint32_t ept_lock; /* EPT changes from exit handlers on several CPUs */
     uint64_t virtualize_start_tsc, virtualize_end_tsc;
+    struct hv_debug *debug;       /* the live stub (debug/), NULL without one */
+    uint8_t debug_uart_shadow[8]; /* what the guest wrote to the (hidden) debug UART */
 } hv_global_t;
 
 struct hv_vcpu {
@@ -107,6 +130,12 @@ struct hv_vcpu {
     bool just_started; /* SIPI handled, no other exit since */
     uint8_t sipi_vector;
     bool lost_to_init; /* left VMX to let an INIT through (Bochs 2.7, see init_sipi.c) */
+
+    /* debug stub (debug/) */
+    hv_guest_regs_t *exit_regs; /* guest registers of the exit being handled */
+    hv_debug_mailbox_t mailbox;
+    volatile uint32_t parked; /* 1: in the park loop (guest state reachable through mailbox) */
+    bool parked_in_guest;
     /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
                                                                            exits (set after
                                                                            INIT: start-up is

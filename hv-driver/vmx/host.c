@@ -11,11 +11,6 @@
 #define PTE_PS (1ull << 7)
 #define GIB    (1ull << 30)
 
-typedef struct {
-    hv_guest_regs_t regs;
-    uint64_t vector, error, rip, cs, rflags, rsp, ss;
-} hv_host_frame_t;
-
 /* Identity map of [0, max(phys_top, 4 GiB)) capped at 512 GiB (one PDPT): 1 GiB pages where the
  * CPU has them, else 2 MiB pages. No NX bits: the host runs with whatever EFER.NXE the guest
  * had. */
@@ -102,6 +97,8 @@ int hv_host_build_cpu(hv_vcpu_t *vcpu) {
     d[9] = (uint8_t)(base >> 40);
     d[10] = (uint8_t)(base >> 48);
     d[11] = (uint8_t)(base >> 56);
+    /* The host's way back to its vcpu from an exception (debug/): SGDT gives this page. */
+    *(hv_vcpu_t **)(page + HV_GDT_VCPU_SLOT) = vcpu;
     vcpu->host_tss = tss;
     vcpu->host_tr = (uint16_t)tss_desc;
     return 0;

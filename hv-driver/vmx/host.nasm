@@ -18,11 +18,13 @@ section .text
 extern hv_exit_dispatch        ; int (hv_vcpu_t *, hv_guest_regs_t *): 0 resume, else leave VMX
 extern hv_vmresume_failed      ; void (hv_vcpu_t *), does not return
 extern hv_host_exception       ; void (hv_host_frame_t *), does not return
+extern hv_debug_host_trap      ; void (hv_host_frame_t *): #DB/#BP for the debug stub, returns
 
 global hv_vmx_launch
 global hv_vmx_launch_return
 global hv_vmx_exit_entry
 global hv_host_isr_table
+global hv_host_isr_end
 global hv_safe_rdmsr
 global hv_safe_wrmsr
 global hv_safe_xsetbv
@@ -218,6 +220,10 @@ isr_common:
     ; [rsp] vector, [rsp+8] error code, [rsp+16] RIP, CS, RFLAGS, RSP, SS
     cmp qword [rsp], 2
     je .nmi
+    cmp qword [rsp], 1
+    je .debug
+    cmp qword [rsp], 3
+    je .debug
     cmp qword [rsp], 13
     jne .fatal
     push rax
@@ -247,6 +253,49 @@ isr_common:
     ; lesser evil than halting.
     add rsp, 16
     iretq
+.debug:
+    ; #DB (hardware breakpoint, single step) or #BP (int3) in the hypervisor: the stub serves the
+    ; debugger on this frame; register changes (RIP, RFLAGS.TF/RF, GPRs) take effect at IRETQ.
+    push r15
+    push r14
+    push r13
+    push r12
+    push r11
+    push r10
+    push r9
+    push r8
+    push rdi
+    push rsi
+    push rbp
+    push rsp
+    push rbx
+    push rdx
+    push rcx
+    push rax
+    mov rcx, rsp
+    mov rbx, rsp
+    and rsp, -16
+    sub rsp, 32
+    call hv_debug_host_trap
+    mov rsp, rbx
+    pop rax
+    pop rcx
+    pop rdx
+    pop rbx
+    add rsp, 8
+    pop rbp
+    pop rsi
+    pop rdi
+    pop r8
+    pop r9
+    pop r10
+    pop r11
+    pop r12
+    pop r13
+    pop r14
+    pop r15
+    add rsp, 16                     ; vector, error code
+    iretq
 .fatal:
     push r15
     push r14
@@ -272,3 +321,4 @@ isr_common:
     cli
     hlt
     jmp .halt
+hv_host_isr_end:                    ; end of the exception path (the stub refuses breakpoints here)

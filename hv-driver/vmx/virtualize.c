@@ -13,6 +13,7 @@
 #include "log/log_internal.h"
 #include "vmx/controls.h"
 #include "vmx/cpu.h"
+#include "debug/debug.h"
 
 /* Guest-side bookkeeping (image data, guest-writable by design: the host never reads it). */
 static hv_global_t *g_hv;
@@ -76,7 +77,8 @@ static int check_and_adjust(hv_global_t *hv) {
         hv_rdmsr(hv_vmx_control_msr(b, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY));
     uint32_t dropped;
 
-    hv->pin_ctls = hv_vmx_adjust_controls(pin, 0, NULL);
+    /* The VMX-preemption timer only for the debug stub (Ctrl-C in an idle guest), if present. */
+    hv->pin_ctls = hv_vmx_adjust_controls(pin, hv_debug_wanted_pin_controls(), NULL);
     uint32_t want_proc = VMX_CPU_BASED_VM_EXEC_CONTROL_USE_MSR_BITMAPS |
                          VMX_CPU_BASED_VM_EXEC_CONTROL_USE_IO_BITMAPS |
                          VMX_CPU_BASED_VM_EXEC_CONTROL_ACTIVATE_SECONDARY_CONTROLS;
@@ -187,6 +189,13 @@ static int allocate(hv_global_t *hv) {
             set_bit(v->io_bitmap_a, port);
         hv_memset(v->decoy, 0xff, HV_PAGE_SIZE);
     }
+    if (hv_debug_setup(hv))
+        return HV_ERR_NO_MEMORY;
+    /* The debug UART is the stub's: the guest's accesses to it exit (exits/io.c hides it). */
+    uint16_t dbg = hv_debug_port(hv);
+    for (uint32_t i = 0; dbg && i < hv->cpu_count; i++)
+        for (uint32_t port = dbg; port < dbg + 8u; port++)
+            set_bit(hv->vcpu[i]->io_bitmap_a, port);
     return HV_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "hv/log.h"
 #include "hv/vmx.h"
 #include "vmx/cpu.h"
+#include "debug/debug.h"
 
 #define AR_UNUSABLE (1u << 16)
 
@@ -149,6 +150,8 @@ static void host_state(writer_t *w, hv_vcpu_t *vcpu) {
 static void controls(writer_t *w, hv_vcpu_t *vcpu) {
     hv_global_t *hv = vcpu->hv;
     put(w, VMCS_PIN_BASED_VM_EXEC_CONTROL, hv->pin_ctls);
+    if (hv->pin_ctls & VMX_PIN_BASED_VM_EXEC_CONTROL_PREEMPTION_TIMER) /* reloaded every entry */
+        put(w, VMCS_VMX_PREEMPTION_TIMER_VALUE, hv_debug_timer_value(hv));
     put(w, VMCS_CPU_BASED_VM_EXEC_CONTROL, hv->proc_ctls);
     put(w, VMCS_SECONDARY_VM_EXEC_CONTROL, hv->proc2_ctls);
     uint32_t entry = hv->entry_ctls;

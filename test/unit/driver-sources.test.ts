@@ -26,8 +26,10 @@ function infSources(inf: string): string[] {
 describe('hv-driver: one source list for both builds', () => {
   const makefile = fs.readFileSync(path.join(DRIVER_DIR, 'Makefile'), 'utf8');
 
-  it('HvDxe.inf [Sources] = every .c/.nasm in the Makefile DRIVER_DIRS', () => {
-    const fromMake = makeVariable(makefile, 'DRIVER_DIRS').flatMap((dir) =>
+  it('HvDxe.inf [Sources] = every .c/.nasm in the Makefile DRIVER_DIRS and DEBUG_GROUP_DIRS', () => {
+    // DEBUG_GROUP_DIRS: the debug stub's folders, linked as one group (its breakpoint-free range).
+    const dirs = [...makeVariable(makefile, 'DRIVER_DIRS'), ...makeVariable(makefile, 'DEBUG_GROUP_DIRS')];
+    const fromMake = dirs.flatMap((dir) =>
       fs
         .readdirSync(path.join(DRIVER_DIR, dir))
         .filter((f) => /\.(c|nasm)$/.test(f))

@@ -49,6 +49,11 @@ export const BOOT_OPTIONS: OptionSpec[] = [
     value: 'TEXT|FILE',
     help: '\\startup.nsh for the shell: a file, or text (\\n separates lines)',
   },
+  {
+    name: 'debug-port',
+    value: 'N',
+    help: "the hypervisor's debug link (COM2, GDB RSP) on 127.0.0.1:N: gdb -ex 'target remote :N'",
+  },
   { name: 'keep-run-dir', help: 'keep the run folder (bochsrc, logs, ESP image) for a post-mortem' },
   { name: 'help', help: 'this text' },
 ];
@@ -150,7 +155,11 @@ export async function runBootCommand(argv: string[]): Promise<number> {
   const timeout = secondsOption(o.timeout as string | undefined, 'timeout');
   const until = regexOption(o.until as string | undefined, 'until');
   const ovmf = o.ovmf as string | undefined;
-  const profile = pickProfile(o.profile, o['profiles-dir'] as string[] | undefined);
+  const debugPort = intOption(o['debug-port'] as string | undefined, 'debug-port', 1, 65535);
+  const picked = pickProfile(o.profile, o['profiles-dir'] as string[] | undefined);
+  // The debug link is the emulator's COM2 on a fresh port, bridged to the port asked for.
+  const profile =
+    debugPort === undefined ? picked : { ...picked, serial: { ...picked.serial, debug: 'com2' as const } };
   const say = (l: string): void => void process.stderr.write(`uefi-hv boot: ${l}\n`);
   checkRunnable(profile, ovmf);
   const esp = await driverEsp(
@@ -174,5 +183,6 @@ export async function runBootCommand(argv: string[]): Promise<number> {
     forwardStdin: true,
     watchLoader: !!esp.loader,
     keepRunDir: o['keep-run-dir'] === true,
+    debugPort,
   });
 }

@@ -1,6 +1,7 @@
 // One boot from the terminal: launch the target, stream its console to stdout (raw) and a serial
 // log, forward stdin when asked, and end for exactly one reason, reported in one line on stderr.
 import * as fs from 'fs';
+import { DebugBridge } from '../target/debugBridge';
 import { EspSpec } from '../target/esp';
 import { launch, LaunchError, Target, TargetExit, TargetReset } from '../target/launcher';
 import { Profile } from '../target/profiles';
@@ -32,6 +33,7 @@ export interface SessionOptions {
   forwardStdin: boolean;
   watchLoader?: boolean; // end (status 7) when the loader says the driver failed
   keepRunDir?: boolean;
+  debugPort?: number; // bridge the emulator's COM2 (the profile must have debug com2) to 127.0.0.1:N
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
 }
@@ -92,7 +94,23 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
   }
   const emulator = o.profile.emulator === 'bochs' ? o.profile.bochs.binary : o.profile.qemu.binary;
   say(`profile ${o.profile.name}: ${emulator} pid ${target.pid}, run folder ${target.runDir}`);
-  if (target.debugPort !== undefined) {
+  let bridge: DebugBridge | undefined;
+  if (o.debugPort !== undefined && target.debugPort !== undefined) {
+    // Connect at once: Bochs' COM2 socket-server holds the machine until a client is there.
+    bridge = new DebugBridge({ emulatorPort: target.debugPort, listenPort: o.debugPort });
+    bridge.on('error', (e: Error) => say(e.message));
+    try {
+      await bridge.start();
+      say(`debug link on 127.0.0.1:${o.debugPort} (gdb: target remote 127.0.0.1:${o.debugPort})`);
+    } catch (e) {
+      say(`debug link: cannot listen on 127.0.0.1:${o.debugPort}: ${(e as Error).message}`);
+      await target.stop();
+      process.off('SIGINT', signalHandler);
+      process.off('SIGTERM', signalHandler);
+      serialLog?.end();
+      return EXIT.startup;
+    }
+  } else if (target.debugPort !== undefined) {
     // Bochs's socket-server COM2 holds the machine until a client connects (QEMU's does not).
     const hold = o.profile.emulator === 'bochs' ? '; Bochs runs the machine once a debugger connects' : '';
     say(`debug link (COM2) on 127.0.0.1:${target.debugPort}${hold}`);
@@ -167,6 +185,7 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
     }
   });
 
+  await bridge?.close();
   if (stdinRaw) process.stdin.setRawMode(false);
   if (o.forwardStdin) process.stdin.pause();
   process.off('SIGINT', signalHandler);

@@ -1,0 +1,80 @@
+/* The guest side of the live debug-stub test (test/targets/stub-bochs.test.ts), run from the UEFI
+ * shell once the hypervisor is loaded. It waits for the test's 'g' on COM1 (sent once gdb has set
+ * its breakpoints), then makes the exits gdb is waiting for:
+ *   - CPUID leaf ST_LEAF at the instruction whose address it prints first (gdb checks GUEST_RIP);
+ *   - WRMSR to IA32_TSC_AUX then IA32_KERNEL_GS_BASE (both monitored writes; an exit breakpoint
+ *     filtered to the second must stop only there), each writing back the value it read;
+ *   - a busy spin without exits of about SPIN_S seconds, for Ctrl-C.
+ * Lines: "stub-target: <what>" on COM1. */
+#include <stdarg.h>
+#include "hv/format.h"
+#include "hv/uefi.h"
+
+#define COM1    0x3f8
+#define ST_LEAF 0x4711abcdu
+#define SPIN_S  20u
+
+static void outb(uint16_t port, uint8_t v) {
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static uint8_t inb(uint16_t port) {
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static void line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void line(const char *fmt, ...) {
+    char buf[200];
+    va_list ap;
+    va_start(ap, fmt);
+    hv_vformat(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    const char *parts[3] = {"\r\nstub-target: ", buf, "\r\n"};
+    for (int p = 0; p < 3; p++)
+        for (const char *s = parts[p]; *s; s++) {
+            for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & 0x20); spin++)
+                ;
+            outb(COM1, (uint8_t)*s);
+        }
+}
+
+extern uint8_t st_cpuid_insn[];
+
+static void __attribute__((noinline)) the_cpuid(void) {
+    uint32_t a = ST_LEAF, b, c = 0, d;
+    __asm__ volatile(".globl st_cpuid_insn\nst_cpuid_insn:\n\tcpuid"
+                     : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+}
+
+static uint64_t rdmsr(uint32_t msr) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+static void wrmsr(uint32_t msr, uint64_t v) {
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+efi_status_t HV_EFIAPI st_main(efi_handle_t image, efi_system_table_t *st);
+efi_status_t HV_EFIAPI st_main(efi_handle_t image, efi_system_table_t *st) {
+    (void)image;
+    efi_boot_services_t *bs = st->boot_services;
+    line("ready cpuid-rip 0x%llx", (unsigned long long)(uintptr_t)st_cpuid_insn);
+    bool go = false;
+    for (unsigned ms = 0; ms < 300000 && !go; ms++) { /* the 'g' from the test, 5 minutes at most */
+        while (inb(COM1 + 5) & 1)
+            go |= inb(COM1) == 'g';
+        bs->stall(1000);
+    }
+    line(go ? "go" : "no go byte: running anyway");
+    the_cpuid();
+    line("cpuid done");
+    wrmsr(0xc0000103, rdmsr(0xc0000103)); /* IA32_TSC_AUX */
+    wrmsr(0xc0000102, rdmsr(0xc0000102)); /* IA32_KERNEL_GS_BASE */
+    line("wrmsr done");
+    line("spin");
+    for (unsigned s = 0; s < SPIN_S; s++)
+        bs->stall(1000000);
+    line("done");
+    return HV_EFI_SUCCESS;
+}
