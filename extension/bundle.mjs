@@ -26,8 +26,24 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode'],
+  // serialport (serial debug links only) loads its native binding from its own package folder:
+  // left external, a serial link in the packaged extension reports it missing (TCP links work).
+  external: ['vscode', 'serialport'],
   plugins: [
+    {
+      // cdt-gdb-adapter's pty addon (gdb's console in a terminal): shipped next to the bundle as
+      // dist/native/*.node and required from there.
+      name: 'native-addons',
+      setup(b) {
+        b.onResolve({ filter: /\.node$/ }, (a) => {
+          const from = path.resolve(a.resolveDir, a.path);
+          const name = path.basename(from);
+          fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+          fs.copyFileSync(from, path.join(root, 'dist', 'native', name));
+          return { path: `./native/${name}`, external: true };
+        });
+      },
+    },
     {
       // lazyRuntime.ts requires ./targetRuntime at run time: keep it a separate file.
       name: 'lazy-target-runtime',
