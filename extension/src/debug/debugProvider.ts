@@ -7,7 +7,7 @@ import { stopDetail } from '../session/targetState';
 import { defaultBuildTaskLabel } from '../tasks/taskProvider';
 import { adapterEntry, discoverDriverDir } from '../ui/discovery';
 import { readSettings, workspaceRoot } from '../ui/settings';
-import { HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
+import { HV_RUNNING_EVENT, HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
 import {
   DEBUG_TYPE,
   dynamicConfigurations,
@@ -91,7 +91,7 @@ export function registerDebugger(context: vscode.ExtensionContext, controller: T
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;
       if (e.event === HV_STOP_EVENT) controller.setPhase('stopped', stopDetail(e.body as HvStopEventBody));
-      else if (e.event === 'hv/running') controller.setPhase('running');
+      else if (e.event === HV_RUNNING_EVENT) controller.setPhase('running');
     }),
   );
 }
