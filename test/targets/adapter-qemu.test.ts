@@ -323,7 +323,10 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
       client.evaluateRequest({ expression: 'vmcs GUEST_RIP', context: 'repl' }),
       /no uefi-hv stub/,
     );
-    await assert.rejects(client.customRequest('hv/eptWalk', { gpa: '0x1000' }), /no uefi-hv stub/);
+    await assert.rejects(
+      client.customRequest('hv/eptWalk', { address: '0x1000', space: 'gpa' }),
+      /no uefi-hv stub/,
+    );
     const frame = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
     const scopes = await client.scopesRequest({ frameId: frame.id });
     assert.deepStrictEqual(
