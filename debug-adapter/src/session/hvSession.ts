@@ -468,9 +468,11 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     if (driver && stopOnEntry && !this.terminatedSent) {
+      this.entryStopPending = true; // the temporary breakpoint's stop is reported as 'entry'
       try {
         await this.gdb.sendCommand(`-break-insert -t *0x${driver.entry.toString(16)}`);
       } catch (e) {
+        this.entryStopPending = false;
         this.sendEvent(new OutputEvent(`uefi-hv: no entry breakpoint: ${(e as Error).message}\n`, 'stderr'));
       }
     }
