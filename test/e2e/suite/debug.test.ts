@@ -158,6 +158,16 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
     assert.strictEqual(top.name, 'hv_efi_main', JSON.stringify(st.stackFrames.slice(0, 3)));
     assert.strictEqual(path.basename(top.source?.path ?? ''), 'entry.c');
     assert.ok(emulatorPid > 0 && alive(emulatorPid), `no live emulator (pid ${emulatorPid})`);
+    // The status bar names the session's profile and the stop (the phase the extension shows).
+    const api = vscode.extensions.getExtension<{ state(): { phase: string; profile: string } }>(
+      'uefi-hv.uefi-hv-workbench',
+    )?.exports;
+    await waitFor(
+      'the status bar at stopped',
+      () => (api?.state().phase === 'stopped' ? true : undefined),
+      5000,
+    );
+    assert.strictEqual(api?.state().profile, 'qemu-tcg');
     // The editor shows the stop: the active editor is entry.c once VS Code has focused the frame.
     await waitFor(
       'entry.c in the editor',
