@@ -29,6 +29,48 @@ const result = await esbuild.build({
   external: ['vscode'],
   plugins: [
     {
+      // cdt-gdb-adapter's pty addon (gdb's console in a terminal): shipped next to the bundle as
+      // dist/native/*.node and required from there.
+      name: 'native-addons',
+      setup(b) {
+        b.onResolve({ filter: /\.node$/ }, (a) => {
+          const from = path.resolve(a.resolveDir, a.path);
+          const name = path.basename(from);
+          fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+          fs.copyFileSync(from, path.join(root, 'dist', 'native', name));
+          return { path: `./native/${name}`, external: true };
+        });
+      },
+    },
+    {
+      // serialport (cdt-gdb-adapter imports it at load; used by serial debug links) finds its native
+      // binding with node-gyp-build in its package folder, which a bundle does not have. The linux-x64
+      // prebuild ships as dist/native/serialport-linux-x64.node; elsewhere the binding is empty and a
+      // serial link fails with "Method not implemented" while everything else works.
+      name: 'serialport-binding',
+      setup(b) {
+        b.onLoad({ filter: /@serialport[\\/]bindings-cpp[\\/]dist[\\/]serialport-bindings\.js$/ }, () => {
+          const prebuild = path.join(
+            root,
+            'node_modules/@serialport/bindings-cpp/prebuilds/linux-x64/@serialport+bindings-cpp.glibc.node',
+          );
+          fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+          fs.copyFileSync(prebuild, path.join(root, 'dist', 'native', 'serialport-linux-x64.node'));
+          return {
+            contents: [
+              'const path = require("path");',
+              'let binding = {};',
+              'try {',
+              '  binding = require(path.join(__dirname, "native", `serialport-${process.platform}-${process.arch}.node`));',
+              '} catch {}',
+              'exports.binding = binding;',
+            ].join('\n'),
+            loader: 'js',
+          };
+        });
+      },
+    },
+    {
       // lazyRuntime.ts requires ./targetRuntime at run time: keep it a separate file.
       name: 'lazy-target-runtime',
       setup(b) {

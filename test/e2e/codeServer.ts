@@ -70,6 +70,8 @@ export function prepareRun(vsix: string, workspaceFrom?: string, parent = os.tmp
     // The template's hv-driver is a link to the repository's (for the workbench); tests get a copy.
     copyDir(path.join(REPO, 'test/e2e/workspace'), workspace, (n) => n === 'hv-driver');
     copyDir(path.join(REPO, 'hv-driver'), path.join(workspace, 'hv-driver'), (n) => n === 'build');
+    // The driver's Makefile also builds the in-guest test application from ../test/guest.
+    copyDir(path.join(REPO, 'test/guest'), path.join(workspace, 'test/guest'), () => false);
   }
   const unpacked = path.join(dir, 'vsix');
   execFileSync('unzip', ['-q', vsix, 'extension/*', '-d', unpacked]);

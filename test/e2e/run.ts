@@ -17,7 +17,7 @@ import {
 } from './codeServer';
 
 const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(REPO, 'test-results'), 'e2e');
-const TEST_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_TIMEOUT_MS ?? 8 * 60 * 1000);
+const TEST_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_TIMEOUT_MS ?? 12 * 60 * 1000);
 const CHROMIUM = process.env.UEFI_HV_CHROMIUM ?? '/usr/bin/chromium';
 
 // Emulators the extension started live in run folders under the code-server TMPDIR (inside the run

@@ -151,6 +151,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
   let emulatorPid = 0;
   let driverBase = 0n;
   let threadId = 0;
+  let entryReason = '';
 
   before(async function () {
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -169,6 +170,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
     await client.configurationDoneRequest();
     const ev = (await stopped) as DebugProtocol.StoppedEvent;
     threadId = ev.body.threadId ?? 1;
+    entryReason = ev.body.reason;
     const all = client.outputs.join('');
     emulatorPid = Number(/emulator pid (\d+)/.exec(all)?.[1]);
     driverBase = BigInt(/driver HvDxe\.efi at (0x[0-9a-f]+)/.exec(all)?.[1] ?? '0');
@@ -188,6 +190,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
   it('stops on entry in hv_efi_main (symbols at the relocated base found by the adapter)', async () => {
     assert.ok(emulatorPid > 0 && alive(emulatorPid), 'emulator runs');
     assert.ok(driverBase > 0n && driverBase % 0x1000n === 0n, `driver base ${driverBase.toString(16)}`);
+    assert.strictEqual(entryReason, 'entry', 'stopOnEntry stops with reason entry');
     const st = await client.stackTraceRequest({ threadId });
     const top = st.body.stackFrames[0];
     assert.strictEqual(top.name, 'hv_efi_main');
@@ -323,7 +326,10 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
       client.evaluateRequest({ expression: 'vmcs GUEST_RIP', context: 'repl' }),
       /no uefi-hv stub/,
     );
-    await assert.rejects(client.customRequest('hv/eptWalk', { gpa: '0x1000' }), /no uefi-hv stub/);
+    await assert.rejects(
+      client.customRequest('hv/eptWalk', { address: '0x1000', space: 'gpa' }),
+      /no uefi-hv stub/,
+    );
     const frame = (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
     const scopes = await client.scopesRequest({ frameId: frame.id });
     assert.deepStrictEqual(

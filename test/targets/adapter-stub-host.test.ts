@@ -10,6 +10,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { ExitStatsResponse } from '../../debug-adapter/src/session/customProtocol';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
@@ -164,7 +165,7 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
 
   it('an EPT walk returns every level; guest-physical memory through a gpa: reference', async () => {
     // The canned EPT maps 0x30123 through all four levels (shared vector hv-ept-4k).
-    const walk = (await client.customRequest('hv/eptWalk', { gpa: '0x30123' })).body as {
+    const walk = (await client.customRequest('hv/eptWalk', { address: '0x30123', space: 'gpa' })).body as {
       levels: { level: number }[];
       hpa?: string;
     };
@@ -180,7 +181,8 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
       count: 16,
     })) as DebugProtocol.ReadMemoryResponse;
     assert.strictEqual(Buffer.from(mem.body!.data!, 'base64').length, 16);
-    const stats = (await client.customRequest('hv/exitStats')).body as { exits: { name?: string }[] };
-    assert.ok(Array.isArray(stats.exits));
+    const stats = (await client.customRequest('hv/exitStats')).body as ExitStatsResponse;
+    assert.ok(Array.isArray(stats.counts));
+    assert.ok(stats.counts.every((c) => typeof c.reason === 'string' && typeof c.count === 'number'));
   });
 });

@@ -9,8 +9,15 @@ const vmcs = (rip: string, reason: string): VmcsResponse => ({
     {
       name: 'Guest state',
       fields: [
-        { name: 'GUEST_RIP', encoding: 0x681e, width: 'natural', value: rip, writable: true },
-        { name: 'GUEST_CR3', encoding: 0x6802, width: 'natural', value: '0x7c01000', writable: true },
+        { name: 'GUEST_RIP', encoding: 0x681e, width: 'natural', value: rip, writable: true, changed: false },
+        {
+          name: 'GUEST_CR3',
+          encoding: 0x6802,
+          width: 'natural',
+          value: '0x7c01000',
+          writable: true,
+          changed: false,
+        },
       ],
     },
     {
@@ -23,6 +30,7 @@ const vmcs = (rip: string, reason: string): VmcsResponse => ({
           value: reason,
           decoded: 'CPUID',
           writable: false,
+          changed: false,
         },
       ],
     },
@@ -57,6 +65,7 @@ describe('view models', () => {
       hpa: '0xfee00000',
       levels: [
         {
+          stage: 'ept',
           level: 4,
           name: 'PML4E',
           tableAddress: '0x1000',
@@ -68,6 +77,7 @@ describe('view models', () => {
           present: true,
         },
         {
+          stage: 'ept',
           level: 3,
           name: 'PDPTE',
           tableAddress: '0x2000',
@@ -79,6 +89,7 @@ describe('view models', () => {
           present: true,
         },
         {
+          stage: 'ept',
           level: 2,
           name: 'PDE',
           tableAddress: '0x3000',

@@ -18,6 +18,23 @@ import { VmcsTables } from '../vmcs/table';
 import { EXIT_FILTERS, Term, toStubBreakpoints } from './exitFilters';
 import { exitSummary } from './exitSummary';
 import { buildVmcsScope, parseFieldValue, VmcsNode } from './vmcsScope';
+import {
+  EptWalkArguments,
+  HV_REQUEST,
+  HV_RUNNING_EVENT,
+  HV_STOP_EVENT,
+  HvInfoResponse,
+  HvRunningEventBody,
+  VmcsWriteArguments,
+  VmcsWriteResponse,
+} from './customProtocol';
+import {
+  eptWalkResponse,
+  exitStatsResponse,
+  gvaWalkResponse,
+  stopEventBody,
+  vmcsResponse,
+} from './customResponses';
 
 // Our variable references live far above the base class's handles.
 const HV_REF_BASE = 1_000_000;
@@ -43,6 +60,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private stopSummary?: Promise<string | undefined>;
   private entryStopPending = false;
   private exitFiltersSeeded = false;
+  private lastStop?: { cpu: number; exit: string };
 
   private hvRef(r: HvRef): number {
     const id = this.nextHvRef++;
@@ -172,18 +190,18 @@ export class HvDebugSession extends GDBTargetDebugSession {
       .catch(() => undefined)
       .then((gregs) => {
         const text = exitSummary(this.vmcsTables(), exit, stop.cpu, gregs);
-        this.sendEvent(
-          new Event('hv/stopped', {
-            summary: text,
-            reason: exit.reason,
-            qualification: `0x${exit.qualification.toString(16)}`,
-            cpu: stop.cpu,
-            breakpoint: exit.breakpoint,
-            gpa: exit.gpa === undefined ? undefined : `0x${exit.gpa.toString(16)}`,
-          }),
-        );
+        const body = stopEventBody(this.vmcsTables(), exit, stop.cpu, text, gregs);
+        this.lastStop = { cpu: body.cpu, exit: body.reason };
+        this.sendEvent(new Event(HV_STOP_EVENT, body));
         return text;
       });
+  }
+
+  // Besides DAP's 'continued': the views poll exit counts while the target runs.
+  sendContinuedEvent(threadId: number, allThreadsContinued?: boolean): void {
+    super.sendContinuedEvent(threadId, allThreadsContinued);
+    const body: HvRunningEventBody = { threadId };
+    if (this.runtime?.hv.info) this.sendEvent(new Event(HV_RUNNING_EVENT, body));
   }
 
   protected sendStoppedEvent(reason: string, threadId: number, allThreadsStopped?: boolean): void {
@@ -339,42 +357,60 @@ export class HvDebugSession extends GDBTargetDebugSession {
     };
     const hex = (v: bigint): string => `0x${v.toString(16)}`;
     switch (command) {
-      case 'hv/info':
-        return {
+      case HV_REQUEST.info: {
+        const stub = rt.hv.info;
+        const info: HvInfoResponse = {
           driver: rt.driver && {
             base: hex(rt.driver.base),
             entry: hex(rt.driver.entry),
             from: rt.driver.how,
           },
-          stub: rt.hv.info && {
-            ...rt.hv.info,
-            imageBase: hex(rt.hv.info.imageBase),
-            imageSize: hex(rt.hv.info.imageSize),
+          stub: stub && {
+            proto: stub.proto,
+            version: stub.version,
+            cpus: stub.cpus,
+            caps: stub.caps,
+            imageBase: hex(stub.imageBase),
+            imageSize: hex(stub.imageSize),
           },
-          link: rt.proxy?.counters,
-        };
-      case 'hv/vmcs': {
-        const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
-        return { groups: nodes };
-      }
-      case 'hv/eptWalk': {
-        const walk =
-          args.gva !== undefined
-            ? await rt.hv.gvaWalk(big('gva'), args.cr3 === undefined ? undefined : big('cr3'))
-            : await rt.hv.eptWalk(big('gpa'));
-        return JSON.parse(JSON.stringify(walk, (_k, v) => (typeof v === 'bigint' ? hex(v) : v)));
-      }
-      case 'hv/exitStats': {
-        const t = this.vmcsTables();
-        const counts = await rt.hv.exitCounters();
-        return {
-          exits: [...counts].map(([reason, n]) => ({
-            reason,
-            name: t.reasons.get(reason)?.description,
-            count: n.toString(),
+          link: rt.proxy && { ...rt.proxy.counters },
+          cpus: Array.from({ length: stub?.cpus ?? 0 }, (_, id) => ({
+            id,
+            state: this.isRunning ? 'running' : 'stopped',
+            exit: !this.isRunning && this.lastStop?.cpu === id ? this.lastStop.exit : undefined,
           })),
         };
+        return info;
       }
+      case HV_REQUEST.vmcs: {
+        const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
+        return vmcsResponse(this.vmcsTables(), nodes, this.lastStop?.cpu ?? 0);
+      }
+      case HV_REQUEST.vmcsWrite: {
+        const a = args as unknown as VmcsWriteArguments;
+        const f = [...this.vmcsTables().byName.values()].find((x) => x.encoding === a.encoding);
+        if (!f) throw new Error(`no VMCS field with encoding ${String(a.encoding)}`);
+        if (f.readOnly) throw new Error(`${f.name} is read-only (VM-exit information)`);
+        const v = parseFieldValue(f, String(a.value));
+        if (typeof v !== 'bigint') throw new Error(v.error);
+        await rt.hv.vmcsWrite(f.encoding, v);
+        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        const r: VmcsWriteResponse = { value: hex(v) };
+        return r;
+      }
+      case HV_REQUEST.eptWalk: {
+        const a = args as unknown as EptWalkArguments;
+        if (a.space !== 'gpa' && a.space !== 'gva') throw new Error(`'space' must be "gpa" or "gva"`);
+        const address = big('address');
+        return a.space === 'gva'
+          ? gvaWalkResponse(
+              address,
+              await rt.hv.gvaWalk(address, a.cr3 === undefined ? undefined : big('cr3')),
+            )
+          : eptWalkResponse(address, await rt.hv.eptWalk(address));
+      }
+      case HV_REQUEST.exitStats:
+        return exitStatsResponse(this.vmcsTables(), await rt.hv.exitCounters());
       default:
         throw new Error('unknown request');
     }
@@ -432,9 +468,11 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     if (driver && stopOnEntry && !this.terminatedSent) {
+      this.entryStopPending = true; // the temporary breakpoint's stop is reported as 'entry'
       try {
         await this.gdb.sendCommand(`-break-insert -t *0x${driver.entry.toString(16)}`);
       } catch (e) {
+        this.entryStopPending = false;
         this.sendEvent(new OutputEvent(`uefi-hv: no entry breakpoint: ${(e as Error).message}\n`, 'stderr'));
       }
     }

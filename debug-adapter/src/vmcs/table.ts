@@ -163,8 +163,9 @@ export class VmcsTables {
 }
 
 export function defaultTableDir(): string {
-  // out/debug-adapter/src/vmcs -> repository root, or the sources when run from ts-node.
-  for (const up of ['../../../..', '../../..']) {
+  // out/debug-adapter/src/vmcs -> repository root, the sources when run from ts-node, or dist/ of
+  // the installed extension (the .vsix ships hv-driver/include/hv/*.def).
+  for (const up of ['../../../..', '../../..', '..']) {
     const dir = path.resolve(__dirname, up, 'hv-driver/include/hv');
     if (fs.existsSync(path.join(dir, 'vmcs_fields.def'))) return dir;
   }

@@ -7,7 +7,7 @@ import { stopDetail } from '../session/targetState';
 import { defaultBuildTaskLabel } from '../tasks/taskProvider';
 import { adapterEntry, discoverDriverDir } from '../ui/discovery';
 import { readSettings, workspaceRoot } from '../ui/settings';
-import { HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
+import { HV_RUNNING_EVENT, HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
 import {
   DEBUG_TYPE,
   dynamicConfigurations,
@@ -69,6 +69,11 @@ export class HvAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   }
 }
 
+function profileOf(s: vscode.DebugSession): string | undefined {
+  const p: unknown = s.configuration.profile;
+  return typeof p === 'string' ? p : undefined;
+}
+
 export function registerDebugger(context: vscode.ExtensionContext, controller: TargetController): void {
   const provider = new HvConfigurationProvider(controller);
   context.subscriptions.push(
@@ -83,15 +88,35 @@ export function registerDebugger(context: vscode.ExtensionContext, controller: T
       new HvAdapterFactory(context.extensionPath),
     ),
     vscode.debug.onDidStartDebugSession((s) => {
-      if (s.type === DEBUG_TYPE) controller.setPhase('booting');
+      if (s.type === DEBUG_TYPE) controller.setPhase('booting', undefined, profileOf(s));
     }),
     vscode.debug.onDidTerminateDebugSession((s) => {
-      if (s.type === DEBUG_TYPE) controller.setPhase('exited', 'debug session ended');
+      if (s.type === DEBUG_TYPE) controller.setPhase('exited', 'debug session ended', profileOf(s));
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;
-      if (e.event === HV_STOP_EVENT) controller.setPhase('stopped', stopDetail(e.body as HvStopEventBody));
-      else if (e.event === 'hv/running') controller.setPhase('running');
+      if (e.event === HV_STOP_EVENT)
+        controller.setPhase('stopped', stopDetail(e.body as HvStopEventBody), profileOf(e.session));
+      else if (e.event === HV_RUNNING_EVENT) controller.setPhase('running', undefined, profileOf(e.session));
+    }),
+    // DAP's own stopped/continued: a plain gdbstub (QEMU, Bochs without the stub) sends no hv/* event.
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+      createDebugAdapterTracker: (s) => ({
+        onDidSendMessage: (m: {
+          type?: string;
+          event?: string;
+          body?: { reason?: string; description?: string };
+        }) => {
+          if (m.type !== 'event') return;
+          if (m.event === 'stopped')
+            controller.setPhase(
+              'stopped',
+              m.body?.description ?? `paused (${m.body?.reason ?? 'stopped'})`,
+              profileOf(s),
+            );
+          else if (m.event === 'continued') controller.setPhase('running', undefined, profileOf(s));
+        },
+      }),
     }),
   );
 }

@@ -45,8 +45,9 @@ export class TargetController implements vscode.Disposable {
     return this.context.workspaceState.get<string>('uefi-hv.profile') ?? readSettings().profile;
   }
 
-  setPhase(phase: TargetPhase, detail?: string): void {
-    this.state = { phase, profile: this.selectedProfile(), detail };
+  // `profile`: the one a debug session runs, which may differ from the selected one.
+  setPhase(phase: TargetPhase, detail?: string, profile?: string): void {
+    this.state = { phase, profile: profile ?? this.selectedProfile(), detail };
     this.status.update(this.state);
     void vscode.commands.executeCommand(
       'setContext',

@@ -28,7 +28,9 @@ export function vmcsModel(now: VmcsResponse, previous?: VmcsResponse): VmcsGroup
       encoding: `0x${f.encoding.toString(16).padStart(4, '0')}`,
       value: normalizeHex(f.value),
       decoded: f.decoded,
-      changed: previous !== undefined && before.get(f.encoding) !== f.value,
+      // The adapter compares with the previous stop; the view also with what it showed last (a
+      // VMWRITE, another CPU's VMCS).
+      changed: f.changed || (previous !== undefined && before.get(f.encoding) !== f.value),
       writable: f.writable,
     }));
     return { name: g.name, fields, changedCount: fields.filter((f) => f.changed).length };

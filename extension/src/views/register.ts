@@ -4,7 +4,16 @@ import * as vscode from 'vscode';
 import { TargetController } from '../session/controller';
 import { readSettings } from '../ui/settings';
 import { eptRows, ExitHistory, parseAddress, VmcsFieldItem } from './models';
-import { EptWalkResponse, ExitStatsResponse, HV_STOP_EVENT, HvInfoResponse, VmcsResponse } from './protocol';
+import {
+  EptWalkArguments,
+  EptWalkResponse,
+  ExitStatsResponse,
+  HV_REQUEST,
+  HV_RUNNING_EVENT,
+  HV_STOP_EVENT,
+  HvInfoResponse,
+  VmcsResponse,
+} from './protocol';
 import { editVmcsField, VmcsTreeProvider } from './vmcsTree';
 import { EptWalkView, ExitsView } from './webviews';
 
@@ -52,10 +61,8 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
       return ept.showError((e as Error).message);
     }
     try {
-      const r = (await s.customRequest('hv/eptWalk', {
-        address: `0x${address.toString(16)}`,
-        space,
-      })) as EptWalkResponse;
+      const args: EptWalkArguments = { address: `0x${address.toString(16)}`, space };
+      const r = (await s.customRequest(HV_REQUEST.eptWalk, args)) as EptWalkResponse;
       const title = `${space.toUpperCase()} ${r.address}${r.gpa ? ` -> GPA ${r.gpa}` : ''}${r.hpa ? ` -> HPA ${r.hpa}` : ''}${r.fault ? ` (${r.fault})` : ''}`;
       ept.showRows(title, eptRows(r));
     } catch (e) {
@@ -65,7 +72,7 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
 
   async function refreshExits(s: vscode.DebugSession): Promise<void> {
     try {
-      history.add((await s.customRequest('hv/exitStats', {})) as ExitStatsResponse, Date.now());
+      history.add((await s.customRequest(HV_REQUEST.exitStats, {})) as ExitStatsResponse, Date.now());
       exits.show(history.series());
     } catch (e) {
       controller.log.debug(`hv/exitStats: ${(e as Error).message}`);
@@ -74,8 +81,8 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
 
   async function refreshOnStop(s: vscode.DebugSession): Promise<void> {
     const [v, info] = await Promise.allSettled([
-      s.customRequest('hv/vmcs', {}),
-      s.customRequest('hv/info', {}),
+      s.customRequest(HV_REQUEST.vmcs, {}),
+      s.customRequest(HV_REQUEST.info, {}),
     ]);
     if (v.status === 'fulfilled') vmcs.show(v.value as VmcsResponse);
     else controller.log.warn(`hv/vmcs: ${String(v.reason)}`);
@@ -96,7 +103,7 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
     vscode.commands.registerCommand('uefi-hv.vmcs.edit', async (f: VmcsFieldItem) => {
       await editVmcsField(vmcs, f, hvSession());
       const s = hvSession();
-      if (s) vmcs.show((await s.customRequest('hv/vmcs', {})) as VmcsResponse);
+      if (s) vmcs.show((await s.customRequest(HV_REQUEST.vmcs, {})) as VmcsResponse);
     }),
     vscode.commands.registerCommand('uefi-hv.openMemory', async (addr: string) => {
       const s = hvSession();
@@ -112,7 +119,7 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
       if (e.event === HV_STOP_EVENT) {
         stopPolling();
         void refreshOnStop(e.session);
-      } else if (e.event === 'hv/running') {
+      } else if (e.event === HV_RUNNING_EVENT) {
         stopPolling();
         poll = setInterval(() => void refreshExits(e.session), readSettings().refreshWhileRunningMs);
       }

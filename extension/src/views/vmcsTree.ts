@@ -2,7 +2,7 @@
 // edited inline (VMWRITE through the adapter).
 import * as vscode from 'vscode';
 import { parseFieldValue, vmcsModel, VmcsFieldItem, VmcsGroupItem } from './models';
-import { VmcsResponse } from './protocol';
+import { HV_REQUEST, VmcsResponse, VmcsWriteArguments } from './protocol';
 
 type Node = VmcsGroupItem | VmcsFieldItem;
 
@@ -70,5 +70,6 @@ export async function editVmcsField(
   });
   if (text === undefined) return;
   const value = `0x${parseFieldValue(text, raw.width).toString(16)}`;
-  await session.customRequest('hv/vmcsWrite', { cpu: r.cpu, encoding: raw.encoding, value });
+  const args: VmcsWriteArguments = { cpu: r.cpu, encoding: raw.encoding, value };
+  await session.customRequest(HV_REQUEST.vmcsWrite, args);
 }
