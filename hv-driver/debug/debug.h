@@ -25,7 +25,7 @@ uint32_t hv_debug_timer_value(const hv_global_t *hv);
  * breakpoints, and parking when another CPU has stopped. */
 void hv_debug_on_exit(hv_vcpu_t *v, hv_guest_regs_t *r, uint32_t reason);
 
-/* #BP / #DB taken in host context (vmx/host.nasm): stops and serves the debugger. */
+/* #BP / #DB taken in host context (vmx/host_entry.nasm): stops and serves the debugger. */
 HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f);
 
 /* The I/O port range of the debug UART (hidden from the guest), or 0 when there is no stub. */

@@ -19,8 +19,8 @@
     3584 /* in the host GDT page, past the TSS: the vcpu pointer */ /* pages remapped to the decoy \
                                                                        until the next MTF exit */
 
-/* Guest general registers as vmx/host.nasm pushes them on a VM exit (RSP is in the VMCS; its slot
- * is scratch). */
+/* Guest general registers as vmx/host_entry.nasm pushes them on a VM exit (RSP is in the VMCS; its
+ * slot is scratch). */
 typedef struct {
     uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -31,8 +31,8 @@ typedef struct {
     uint64_t cycles;
 } hv_exit_stat_t;
 
-/* An exception taken in host context, as vmx/host.nasm's isr_common lays it out (the RSP slot of
- * regs is scratch: the interrupted RSP is rsp below). */
+/* An exception taken in host context, as vmx/host_entry.nasm's isr_common lays it out (the RSP slot
+ * of regs is scratch: the interrupted RSP is rsp below). */
 typedef struct {
     hv_guest_regs_t regs;
     uint64_t vector, error, rip, cs, rflags, rsp, ss;
@@ -84,7 +84,7 @@ typedef struct {
 } hv_global_t;
 
 struct hv_vcpu {
-    /* devirtualize/resume target for vmx/host.nasm (offsets 0, 8, 16, 24: see the asserts) */
+    /* devirtualize/resume target for vmx/host_entry.nasm (offsets 0, 8, 16, 24: see the asserts) */
     uint64_t resume_rip;
     uint64_t resume_rsp;
     uint64_t resume_rflags;
@@ -142,13 +142,13 @@ struct hv_vcpu {
                                                                            worth seeing) */
 };
 
-HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host.nasm offset");
-HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rsp) == 8, "host.nasm offset");
-HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rflags) == 16, "host.nasm offset");
-HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, launch_rsp) == 24, "host.nasm offset");
-HV_STATIC_ASSERT(sizeof(hv_guest_regs_t) == 16 * 8, "host.nasm frame");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host_entry.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rsp) == 8, "host_entry.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rflags) == 16, "host_entry.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, launch_rsp) == 24, "host_entry.nasm offset");
+HV_STATIC_ASSERT(sizeof(hv_guest_regs_t) == 16 * 8, "host_entry.nasm frame");
 
-/* vmx/host.nasm */
+/* vmx/host_entry.nasm */
 HV_EFIAPI int hv_vmx_launch(hv_vcpu_t *vcpu); /* 0 = guest now, else VMX status / entry failure */
 HV_EFIAPI void hv_vmx_exit_entry(void);       /* HOST_RIP */
 extern uint8_t hv_host_isr_table[];           /* 256 stubs of HV_HOST_ISR_SIZE bytes */

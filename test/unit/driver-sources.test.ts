@@ -38,6 +38,15 @@ describe('hv-driver: one source list for both builds', () => {
     assert.deepStrictEqual(infSources('HvDxe.inf').sort(), fromMake.sort());
   });
 
+  // EDK2 names each object after its source's folder and base name without the extension, so
+  // vmx/host.c and vmx/host.nasm would both become vmx/host.obj and one would silently drop out
+  // of the link (seen: undefined references to the C half).
+  it('no two HvDxe.inf sources in one folder share a base name', () => {
+    const objects = infSources('HvDxe.inf').map((f) => f.replace(/\.[^./]+$/, ''));
+    const twice = objects.filter((o, i) => objects.indexOf(o) !== i);
+    assert.deepStrictEqual(twice, [], `sources that map to the same .obj: ${twice.join(', ')}`);
+  });
+
   it('HvLoader.inf [Sources] = the Makefile LOADER_SRCS', () => {
     assert.deepStrictEqual(infSources('HvLoader.inf').sort(), makeVariable(makefile, 'LOADER_SRCS').sort());
   });

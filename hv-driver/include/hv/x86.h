@@ -185,9 +185,9 @@ static inline void hv_pause(void) {
     __asm__ volatile("pause");
 }
 
-/* Guarded instructions (vmx/host.nasm): a #GP in the host on these exact instructions is caught by
- * the host IDT, which resumes at a recovery point, so a guest-chosen MSR or XCR value can never
- * fault the host. They return 0 on success, 1 if the instruction faulted. */
+/* Guarded instructions (vmx/host_entry.nasm): a #GP in the host on these exact instructions is
+ * caught by the host IDT, which resumes at a recovery point, so a guest-chosen MSR or XCR value can
+ * never fault the host. They return 0 on success, 1 if the instruction faulted. */
 HV_EFIAPI int hv_safe_rdmsr(uint32_t msr, uint64_t *value);
 HV_EFIAPI int hv_safe_wrmsr(uint32_t msr, uint64_t value);
 HV_EFIAPI int hv_safe_xsetbv(uint32_t xcr, uint64_t value);
