@@ -116,12 +116,16 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
   }
 
   // The handle of the one loaded HvDxe.efi in the last `dh -p LoadedImage` listing, once a prompt follows it.
-  function driverHandle(run: CliRun, bootMs: number): Promise<string> {
+  // `from`: console offset before the `dh` was typed, so an older listing followed by a prompt
+  // (the shell's answer to the previous command) is never taken for the new one.
+  function driverHandle(run: CliRun, bootMs: number, from = 0): Promise<string> {
     return run.until(
       'dh -p LoadedImage listing and a prompt',
       () => {
-        const text = run.console;
-        const list = text.slice(text.lastIndexOf('dh -p LoadedImage'));
+        const text = run.console.slice(from);
+        const at = text.lastIndexOf('dh -p LoadedImage');
+        if (at < 0) return undefined;
+        const list = text.slice(at);
         const handles = [
           ...list.matchAll(/^\s*([0-9A-F]+): .*LoadedImage\(\\EFI\\uefi-hv\\HvDxe\.efi\)/gm),
         ].map((m) => m[1]);
@@ -183,8 +187,9 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' loaded at [0-9A-F]+ - Success/,
         90_000,
       );
+      const before = run.console.length;
       run.type('dh -p LoadedImage\r');
-      const second = await driverHandle(run, bootMs);
+      const second = await driverHandle(run, bootMs, before);
       run.type(`unload -n ${second}\r`);
       await run.until(
         'the second unload',
