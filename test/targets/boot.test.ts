@@ -135,7 +135,13 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
     );
   }
 
-  async function bootRun(profile: string, cpus: number, bootMs: number, startup: string) {
+  async function bootRun(
+    profile: string,
+    cpus: number,
+    bootMs: number,
+    startup: string,
+    extra: string[] = [],
+  ) {
     const tmp = privateTmp();
     const serialLog = path.join(tmp, 'serial.log');
     const run = new CliRun(
@@ -151,6 +157,7 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
         serialLog,
         '--startup-nsh',
         startup,
+        ...extra,
       ],
       { ...process.env, TMPDIR: tmp },
     );
@@ -223,25 +230,44 @@ describe('boot targets (real QEMU, Bochs, OVMF)', function () {
     }
   });
 
-  it('qemu-tcg: no VMX, the driver declines; loader and shell load both say so; power-off (2 CPUs)', async () => {
-    const { run, finish, cleanup } = await bootRun(
-      'qemu-tcg',
-      2,
-      60_000,
-      'load fs0:\\EFI\\uefi-hv\\HvDxe.efi\nreset -s',
-    );
+  // Third way in: a Driver#### option. The first boot's \startup.nsh adds it with `bcfg` and resets
+  // (allowed once by --resets); the firmware then starts the driver itself, before the boot manager
+  // loads the boot option, and the second boot's script finds its marker file and powers off.
+  it('qemu-tcg: no VMX, the driver declines from the loader, the shell and a Driver#### option; power-off (2 CPUs)', async () => {
+    const script = [
+      'load fs0:\\EFI\\uefi-hv\\HvDxe.efi',
+      'if exist fs0:\\EFI\\uefi-hv\\driver-option.txt then',
+      '  bcfg driver dump',
+      '  reset -s',
+      'endif',
+      'bcfg driver add 0 fs0:\\EFI\\uefi-hv\\HvDxe.efi "uefi-hv"',
+      'echo added > fs0:\\EFI\\uefi-hv\\driver-option.txt',
+      'reset',
+    ].join('\n');
+    const { run, finish, cleanup } = await bootRun('qemu-tcg', 2, 60_000, script, ['--resets', '1']);
+    const declined = [
+      BANNER,
+      /cpu0 ERROR hypervisor not started: no VMX \(CPUID\.1:ECX\.VMX = 0\)/,
+      /cpu0 ERROR uefi-hv not started \(Unsupported\): the firmware boots on without it/,
+    ];
     try {
       await finish();
       assertInOrder(run.console, [
-        BANNER, // the loader's StartImage
-        /cpu0 ERROR hypervisor not started: no VMX \(CPUID\.1:ECX\.VMX = 0\)/,
+        ...declined, // the loader's StartImage
         /uefi-hv loader: \\EFI\\uefi-hv\\HvDxe\.efi declined this machine: Unsupported/,
         /load fs0:\\EFI\\uefi-hv\\HvDxe\.efi/, // \startup.nsh
-        BANNER,
-        /cpu0 ERROR hypervisor not started: no VMX \(CPUID\.1:ECX\.VMX = 0\)/,
+        ...declined,
         /Image '[Ff][Ss]0:\\EFI\\uefi-hv\\HvDxe\.efi' error in StartImage: Unsupported/,
+        /bcfg: Add Driver0000 as 0/,
+        /Shell> \S*reset\r?\n/,
+        ...declined, // Driver0000, started by the firmware...
+        /BdsDxe: loading Boot\d{4}/, // ...before the boot manager loads the boot option
+        ...declined,
+        /uefi-hv loader: \\EFI\\uefi-hv\\HvDxe\.efi declined this machine: Unsupported/,
+        /Variable: \S*Driver0000/,
         /reset -s/,
       ]);
+      assert.match(run.stderr, /target reset 1 of 1 allowed \(QEMU reset \(guest-reset\)\); running on/);
       assert.ok(!/Result Success/.test(run.console), 'nothing was left loaded to unload');
     } finally {
       cleanup();

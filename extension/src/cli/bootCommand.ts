@@ -54,6 +54,11 @@ export const BOOT_OPTIONS: OptionSpec[] = [
     value: 'N',
     help: "the hypervisor's debug link (COM2, GDB RSP) on 127.0.0.1:N: gdb -ex 'target remote :N'",
   },
+  {
+    name: 'resets',
+    value: 'N',
+    help: 'let the target reset itself N times before a reset ends the run (default 0)',
+  },
   { name: 'keep-run-dir', help: 'keep the run folder (bochsrc, logs, ESP image) for a post-mortem' },
   { name: 'help', help: 'this text' },
 ];
@@ -73,7 +78,7 @@ export function bootHelp(): string {
     `  ${EXIT.startup}    bad input or start-up error (nothing left running)`,
     `  ${EXIT.timeout}    timed out`,
     `  ${EXIT.emulatorDied}    the emulator died (crash, panic, killed)`,
-    `  ${EXIT.targetReset}    the target reset itself`,
+    `  ${EXIT.targetReset}    the target reset itself (more often than --resets allows)`,
     `  ${EXIT.poweredOffEarly}    the target powered off before --until matched`,
     `  ${EXIT.driverFailed}    the loader reported that the driver failed to load or start`,
     `  ${EXIT.sigint}  interrupted (SIGINT / Ctrl-C), ${EXIT.sigterm} terminated (SIGTERM); the emulator is stopped`,
@@ -156,6 +161,7 @@ export async function runBootCommand(argv: string[]): Promise<number> {
   const until = regexOption(o.until as string | undefined, 'until');
   const ovmf = o.ovmf as string | undefined;
   const debugPort = intOption(o['debug-port'] as string | undefined, 'debug-port', 1, 65535);
+  const resets = intOption(o.resets as string | undefined, 'resets', 0, 1000);
   const picked = pickProfile(o.profile, o['profiles-dir'] as string[] | undefined);
   // The debug link is the emulator's COM2 on a fresh port, bridged to the port asked for.
   const profile =
@@ -184,5 +190,6 @@ export async function runBootCommand(argv: string[]): Promise<number> {
     watchLoader: !!esp.loader,
     keepRunDir: o['keep-run-dir'] === true,
     debugPort,
+    resetsAllowed: resets,
   });
 }

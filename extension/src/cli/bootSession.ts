@@ -33,6 +33,7 @@ export interface SessionOptions {
   forwardStdin: boolean;
   watchLoader?: boolean; // end (status 7) when the loader says the driver failed
   keepRunDir?: boolean;
+  resetsAllowed?: number; // guest resets that do not end the run (e.g. after `bcfg driver add`); default 0
   debugPort?: number; // bridge the emulator's COM2 (the profile must have debug com2) to 127.0.0.1:N
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -145,8 +146,12 @@ export async function runBootSession(o: SessionOptions): Promise<number> {
         endWith(EXIT.ok, `matched /${o.until.source}/ after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
     });
+    let guestResets = 0;
     target.on('reset', (r: TargetReset) => {
-      if (r.initiator === 'guest') endWith(EXIT.targetReset, `target reset: ${r.detail}`);
+      if (r.initiator !== 'guest') return;
+      guestResets++;
+      if (guestResets > (o.resetsAllowed ?? 0)) endWith(EXIT.targetReset, `target reset: ${r.detail}`);
+      else say(`target reset ${guestResets} of ${o.resetsAllowed ?? 0} allowed (${r.detail}); running on`);
     });
     target.on('exit', (exit: TargetExit) => {
       if (ending) return resolve({ ...ending, exit });
