@@ -6,82 +6,24 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { standaloneOutputs } from '../../extension/src/cli/driverImages';
 import { launch, Target } from '../../extension/src/target/launcher';
 import { freePort } from '../../extension/src/target/ports';
 import { loadProfiles } from '../../extension/src/target/profiles';
+import { LoggedClient, resultsDir } from '../support/dapClient';
+import { alive, lineOf } from '../support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
-const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(ROOT, 'test-results'), 'adapter-qemu');
+const RESULTS = resultsDir(ROOT, 'adapter-qemu');
 const ENTRY_C = path.join(ROOT, 'hv-driver/boot/entry.c');
-
-// Line of the first source line containing `text` (1-based): tests find lines by content.
-function lineOf(file: string, text: string): number {
-  const i = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `'${text}' not in ${file}`);
-  return i + 1;
-}
-
-// A DebugClient that writes every request, response and awaited event to the current test's log.
-class LoggedClient extends DebugClient {
-  log?: fs.WriteStream;
-  readonly outputs: string[] = [];
-  constructor() {
-    super('node', ADAPTER, 'uefi-hv', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
-    this.on('output', (e: DebugProtocol.OutputEvent) => {
-      this.outputs.push(e.body.output);
-      this.log?.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
-    });
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  send(command: string, args?: any): Promise<any> {
-    this.log?.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
-    return super.send(command, args).then(
-      (r) => {
-        this.log?.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
-        return r;
-      },
-      (e: Error) => {
-        this.log?.write(`< ${command} ERROR ${e.message}\n`);
-        throw e;
-      },
-    );
-  }
-  waitForEvent(type: string, timeout?: number): Promise<DebugProtocol.Event> {
-    return super.waitForEvent(type, timeout).then((e) => {
-      this.log?.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
-      return e;
-    });
-  }
-}
-
-function startLog(client: LoggedClient, title: string): void {
-  fs.mkdirSync(RESULTS, { recursive: true });
-  client.log?.end();
-  client.log = fs.createWriteStream(path.join(RESULTS, `${title.replace(/[^A-Za-z0-9]+/g, '-')}.log`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('debug adapter: bad input fails the launch with the attribute named', function () {
   this.timeout(60_000);
   let client: LoggedClient;
   beforeEach(async function () {
-    client = new LoggedClient();
-    startLog(client, `bad-input ${this.currentTest?.title ?? ''}`);
+    client = new LoggedClient(ROOT);
+    client.startLog(RESULTS, `bad-input ${this.currentTest?.title ?? ''}`);
     await client.start(); // launch()/attachRequest below send initialize first
   });
   afterEach(async () => {
@@ -147,7 +89,7 @@ describe('debug adapter: bad input fails the launch with the attribute named', f
 
 describe('debug adapter on QEMU TCG: source debugging of the driver through the link proxy', function () {
   this.timeout(300_000);
-  const client = new LoggedClient();
+  const client = new LoggedClient(ROOT);
   let emulatorPid = 0;
   let driverBase = 0n;
   let threadId = 0;
@@ -155,7 +97,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
 
   before(async function () {
     fs.mkdirSync(RESULTS, { recursive: true });
-    startLog(client, 'launch');
+    client.startLog(RESULTS, 'launch');
     await client.start(); // launch()/attachRequest below send initialize first
     const stopped = client.waitForEvent('stopped', 240_000);
     await client.launch({
@@ -176,7 +118,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
     driverBase = BigInt(/driver HvDxe\.efi at (0x[0-9a-f]+)/.exec(all)?.[1] ?? '0');
   });
   beforeEach(function () {
-    startLog(client, this.currentTest?.title ?? 'test');
+    client.startLog(RESULTS, this.currentTest?.title ?? 'test');
   });
   after(async () => {
     try {
@@ -370,7 +312,7 @@ describe('debug adapter on QEMU TCG: source debugging of the driver through the 
 
 describe('debug adapter on QEMU TCG: the target resets itself', function () {
   this.timeout(300_000);
-  const client = new LoggedClient();
+  const client = new LoggedClient(ROOT);
   let emulatorPid = 0;
 
   after(async () => {
@@ -380,7 +322,7 @@ describe('debug adapter on QEMU TCG: the target resets itself', function () {
   });
 
   it('a reset ends the session: terminated, a message naming the reset, the emulator gone', async () => {
-    startLog(client, 'reset');
+    client.startLog(RESULTS, 'reset');
     await client.start();
     const stopped = client.waitForEvent('stopped', 240_000);
     await client.launch({ profile: 'qemu-tcg', stopOnEntry: true, cwd: ROOT });
@@ -401,12 +343,12 @@ describe('debug adapter on QEMU TCG: the target resets itself', function () {
 
 describe('debug adapter attach: to a QEMU TCG target already running', function () {
   this.timeout(300_000);
-  const client = new LoggedClient();
+  const client = new LoggedClient(ROOT);
   let target: Target | undefined;
   let gdbPort = 0;
 
   before(async () => {
-    startLog(client, 'attach-boot');
+    client.startLog(RESULTS, 'attach-boot');
     gdbPort = await freePort();
     const base = loadProfiles().get('qemu-tcg');
     const profile = {
@@ -440,14 +382,9 @@ describe('debug adapter attach: to a QEMU TCG target already running', function 
   });
 
   it('attaches, sees the CPUs and their registers, and leaves the target running on disconnect', async () => {
-    startLog(client, 'attach');
+    client.startLog(RESULTS, 'attach');
     await client.start();
-    await client.initializeRequest({
-      adapterID: 'uefi-hv',
-      linesStartAt1: true,
-      columnsStartAt1: true,
-      pathFormat: 'path',
-    });
+    await client.initializeAsVsCode();
     const stopped = client.waitForEvent('stopped', 30_000);
     await client.attachRequest({
       link: `tcp:127.0.0.1:${gdbPort}`,

@@ -1,64 +1,34 @@
 // The adapter's hypervisor views end to end through real gdb and the real stub code: the stub's
-// session loop built for the host (hv-driver/build/host/stub_host, from branch stub) behind a TCP
-// socket, as the link. The target under that stub is the stub's canned fake (a VMCS, an EPT, guest
+// session loop built for the host (hv-driver/build/host/stub_host) behind a TCP socket, as the
+// link. The target under that stub is the stub's canned fake (a VMCS, an EPT, guest
 // memory), so this proves the adapter's wiring and the protocol between the two, not the
-// hypervisor: the live stub under Bochs is tested once the VMX core drives it.
+// hypervisor (the live stub under Bochs has suites of its own).
 import * as assert from 'assert';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { ExitStatsResponse } from '../../debug-adapter/src/session/customProtocol';
+import { LoggedClient, resultsDir } from '../support/dapClient';
+import { serveStubHost, StubHostServer } from '../support/stubHost';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
-const STUB_HOST = path.join(ROOT, 'hv-driver/build/host/stub_host');
-const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(ROOT, 'test-results'), 'adapter-stub-host');
+const RESULTS = resultsDir(ROOT, 'adapter-stub-host');
 
 describe('debug adapter hypervisor views through gdb and the host-built stub (canned target)', function () {
   this.timeout(120_000);
-  let server: net.Server;
-  let stub: ChildProcess | undefined;
-  let port = 0;
-  const client = new DebugClient('node', ADAPTER, 'uefi-hv', undefined, true);
-  let log: fs.WriteStream;
+  let stubHost: StubHostServer;
+  const client = new LoggedClient(ROOT);
   const events: DebugProtocol.Event[] = [];
 
   before(async () => {
-    execFileSync('make', [
-      '-s',
-      '-C',
-      path.join(ROOT, 'hv-driver'),
-      '-j2',
-      'stub-host',
-      'build/DEBUG/HvDxe.debug',
-    ]);
-    fs.mkdirSync(RESULTS, { recursive: true });
-    log = fs.createWriteStream(path.join(RESULTS, 'session.log'));
-    // One stub process per connection, its stdin/stdout as the socket: a serial line in a pipe.
-    server = net.createServer((sock) => {
-      stub = spawn(STUB_HOST, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      sock.pipe(stub.stdin!);
-      stub.stdout!.pipe(sock);
-      sock.on('close', () => stub?.kill());
-      sock.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as net.AddressInfo).port;
+    stubHost = await serveStubHost(ROOT);
+    client.startLog(RESULTS, 'session');
     client.on('hv/stopped', (e: DebugProtocol.Event) => events.push(e));
-    client.on('output', (e: DebugProtocol.OutputEvent) => log.write(e.body.output));
     await client.start();
-    await client.initializeRequest({
-      adapterID: 'uefi-hv',
-      linesStartAt1: true,
-      columnsStartAt1: true,
-      pathFormat: 'path',
-    });
+    await client.initializeAsVsCode();
     const stopped = client.waitForEvent('stopped', 30_000);
     await client.attachRequest({
-      link: `tcp:127.0.0.1:${port}`,
+      link: `tcp:127.0.0.1:${stubHost.port}`,
       stopOnEntry: true,
       exitBreakpoints: ['triple-fault'],
       cwd: ROOT,
@@ -71,9 +41,8 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
   });
   after(async () => {
     await client.stop();
-    stub?.kill();
-    server.close();
-    log.end();
+    stubHost.close();
+    client.log?.end();
   });
 
   it('takes the driver base from the stub (qHv.info)', async () => {

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { openLink } from '../../debug-adapter/src/runtime/link';
 import { LinkProxy } from '../../debug-adapter/src/runtime/linkProxy';
 import { encodePacket, RspFramer } from '../../debug-adapter/src/runtime/rspFramer';
+import { serveStubHost, StubHostServer } from '../support/stubHost';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const STUB_HOST = path.join(ROOT, 'hv-driver/build/host/stub_host');
@@ -49,24 +50,14 @@ class FakeGdbSide {
 
 describe('link proxy against the stub session loop (host build, canned target)', function () {
   this.timeout(60_000);
-  let server: net.Server;
-  let stub: ChildProcess | undefined;
+  let stubHost: StubHostServer;
   let proxy: LinkProxy;
   let gdb: FakeGdbSide;
 
   before(async () => {
-    execFileSync('make', ['-s', '-C', path.join(ROOT, 'hv-driver'), '-j2', 'stub-host']);
+    stubHost = await serveStubHost(ROOT);
     fs.mkdirSync(RESULTS, { recursive: true });
-    server = net.createServer((sock) => {
-      stub = spawn(STUB_HOST, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      sock.pipe(stub.stdin!);
-      stub.stdout!.pipe(sock);
-      sock.on('close', () => stub?.kill());
-      sock.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as net.AddressInfo).port;
-    const link = await openLink({ kind: 'tcp', host: '127.0.0.1', port }, 5000);
+    const link = await openLink({ kind: 'tcp', host: '127.0.0.1', port: stubHost.port }, 5000);
     proxy = new LinkProxy(link, { logFile: path.join(RESULTS, 'link.log') });
     const gdbPort = await proxy.listen();
     const sock = net.createConnection({ host: '127.0.0.1', port: gdbPort });
@@ -75,8 +66,7 @@ describe('link proxy against the stub session loop (host build, canned target)',
   });
   after(() => {
     proxy.close();
-    stub?.kill();
-    server.close();
+    stubHost.close();
   });
 
   it('answers gdb and the adapter in order when both ask at once', async () => {

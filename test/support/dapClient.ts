@@ -1,0 +1,69 @@
+// The debug adapter as a process (out/debug-adapter/src/main.js), driven over DAP by DebugClient,
+// with every request, response and awaited event written to the current test's log: the verbose
+// per-test log kept as a CI artifact under test-results/<suite>/.
+import * as fs from 'fs';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { DebugProtocol } from '@vscode/debugprotocol';
+
+export class LoggedClient extends DebugClient {
+  log?: fs.WriteStream;
+  readonly outputs: string[] = [];
+  constructor(root: string) {
+    super(
+      'node',
+      path.join(root, 'out/debug-adapter/src/main.js'),
+      'uefi-hv',
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+      true,
+    );
+    this.on('output', (e: DebugProtocol.OutputEvent) => {
+      this.outputs.push(e.body.output);
+      this.log?.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
+    });
+  }
+
+  /** Starts a new log file, named after the test, in `dir`. */
+  startLog(dir: string, title: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    this.log?.end();
+    this.log = fs.createWriteStream(path.join(dir, `${title.replace(/[^A-Za-z0-9]+/g, '-')}.log`));
+  }
+
+  /** The initialize request VS Code sends (1-based lines and columns, paths). */
+  initializeAsVsCode(): Promise<DebugProtocol.InitializeResponse> {
+    return this.initializeRequest({
+      adapterID: 'uefi-hv',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  send(command: string, args?: any): Promise<any> {
+    this.log?.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
+    return super.send(command, args).then(
+      (r) => {
+        this.log?.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
+        return r;
+      },
+      (e: Error) => {
+        this.log?.write(`< ${command} ERROR ${e.message}\n`);
+        throw e;
+      },
+    );
+  }
+
+  waitForEvent(type: string, timeout?: number): Promise<DebugProtocol.Event> {
+    return super.waitForEvent(type, timeout).then((e) => {
+      this.log?.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
+      return e;
+    });
+  }
+}
+
+/** Where a suite keeps its logs: $HV_RESULTS_DIR or <repo>/test-results, then the suite's name. */
+export function resultsDir(root: string, suite: string): string {
+  return path.join(process.env.HV_RESULTS_DIR ?? path.join(root, 'test-results'), suite);
+}
