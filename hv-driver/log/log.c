@@ -16,14 +16,26 @@ static hv_log_level_t log_max_level = HV_LOG_DEBUG;
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
-static void lock(void) {
-    while (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&log_lock, __ATOMIC_RELAXED))
+/* The image's data stays guest-writable (the guest-side glue logs too), so the guest can hold the
+ * lock word for ever: the wait is bounded (far longer than the longest line takes on a 115200-baud
+ * UART, a few ms) and the line then goes out unlocked, possibly interleaved, rather than hang the
+ * hypervisor in an exit handler. */
+#define LOCK_SPINS (1u << 25)
+
+static bool lock(void) {
+    for (uint32_t spins = 0; __atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE);) {
+        while (__atomic_load_n(&log_lock, __ATOMIC_RELAXED)) {
+            if (++spins >= LOCK_SPINS)
+                return false;
             __builtin_ia32_pause();
+        }
+    }
+    return true;
 }
 
-static void unlock(void) {
-    __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+static void unlock(bool locked) {
+    if (locked)
+        __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
 }
 
 void hv_log_init(void) {
@@ -48,8 +60,8 @@ void hv_log(hv_log_level_t level, const char *fmt, ...) {
     va_end(ap);
     /* A truncated line keeps its end marker: room is left for "\r\n" below. */
     size_t keep = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
-    lock();
+    bool locked = lock();
     hv_uart_write(LOG_PORT, line, keep);
     hv_uart_write(LOG_PORT, "\r\n", 2);
-    unlock();
+    unlock(locked);
 }
