@@ -9,6 +9,7 @@
 #include "hv/log.h"
 #include "lib/mem.h"
 #include "exits/exits.h"
+#include "apic/apic.h"
 
 void hv_io_restore_trap(hv_vcpu_t *v);
 
@@ -20,6 +21,8 @@ int hv_exit_ept_violation(hv_vcpu_t *v, hv_guest_regs_t *r) {
     hv_global_t *hv = v->hv;
     uint64_t gpa = hv_vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
     uint64_t q = hv_vmread(VMCS_EXIT_QUALIFICATION);
+    if ((gpa & ~(HV_PAGE_SIZE - 1)) == hv->apic_gpa && hv->apic_gpa && (q & 2))
+        return hv_apic_page_write(v, r, gpa); /* INIT interception (apic/) */
     hv_ept_lock(hv);
     int level;
     uint64_t *e = hv_ept_find(&hv->ept, gpa, &level);

@@ -6,6 +6,7 @@
  * COM1 takes longer than that (the exit statistics count INITs and SIPIs). */
 #include "hv/log.h"
 #include "exits/exits.h"
+#include "apic/apic.h"
 
 static void real_mode_segment(uint32_t sel_f, uint32_t base_f, uint32_t limit_f, uint32_t ar_f,
                               uint16_t sel, uint64_t base, uint32_t ar) {
@@ -64,34 +65,52 @@ static void start_at(uint8_t vector) {
     hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
 }
 
+void hv_init_emulate(hv_vcpu_t *v, hv_guest_regs_t *r) {
+    init_state(v, r);
+    hv_vmwrite(VMCS_VM_ENTRY_INTR_INFO_FIELD, 0); /* INIT discards what was being delivered */
+    v->slow &= (uint8_t)~HV_SLOW_NMI_DEFERRED;
+    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 3); /* wait for SIPI */
+    v->inits++;
+}
+
 int hv_exit_init(hv_vcpu_t *v, hv_guest_regs_t *r) {
     if (!v->hv->wait_for_sipi_supported)
         hv_exit_fatal_report(v, r, "INIT without wait-for-SIPI support");
-    if (v->just_started) {
-        /* An INIT before the started CPU ran a single instruction cannot be the guest's doing:
-         * it is Bochs 2.7 keeping the INIT of the previous INIT exit pending (its event loop exits
-         * to the VMM before clearing it), which then exits again on every VM entry, for ever. No
-         * VMX operation clears it; only leaving VMX does: the CPU then takes the INIT natively,
-         * waits for SIPI, and the firmware's second SIPI starts it, unvirtualized. Done at once
-         * (no log line first: the SIPI is only 200 us away); the BSP reports it (VMCALL). */
+    if ((v->slow & HV_SLOW_JUST_STARTED) && hv_vmread(VMCS_GUEST_RIP) == 0 &&
+        hv_vmread(VMCS_GUEST_CS_BASE) == (uint64_t)v->sipi_vector << 12) {
+        /* An INIT before the started CPU ran a single instruction (still at the SIPI's start
+         * address) cannot be the guest's doing: it is Bochs 2.7 keeping the INIT of the previous
+         * INIT exit pending (its event loop exits to the VMM before clearing it), which then exits
+         * again on every VM entry, for ever. No VMX operation clears it; only leaving VMX does:
+         * the CPU then takes the INIT natively, waits for SIPI, and the firmware's second SIPI
+         * starts it, unvirtualized. Done at once (no log line first: the SIPI is only 200 us
+         * away); the BSP reports it (VMCALL). apic/ keeps INIT IPIs from reaching a virtualized
+         * CPU natively, so this is only left for INITs it passes on (see apic/apic.h). */
         v->lost_to_init = true;
         v->launch_failed = true; /* restore the launch-time firmware state, not the VMCS's */
         hv_vmx_restore_firmware_state(v);
         for (;;)
             __asm__ volatile("sti; hlt; cli");
     }
-    init_state(v, r);
-    hv_vmwrite(VMCS_GUEST_ACTIVITY_STATE, 3); /* wait for SIPI */
+    hv_init_emulate(v, r);
     return HV_EXIT_RESUME;
 }
 
 int hv_exit_sipi(hv_vcpu_t *v, hv_guest_regs_t *r) {
     (void)r;
     uint8_t vector = (uint8_t)hv_vmread(VMCS_EXIT_QUALIFICATION);
+    /* Bochs 2.7 blocks INIT, SMI and NMI when it enters wait-for-SIPI and unblocks them only after
+     * the SIPI exit has already left for the VMM: SMI stays blocked for good (only RSM unblocks
+     * it) and every later exit saves "blocking by SMI", which fails the next VM entry outside SMM.
+     * Such a CPU sends every exit through the general path, which clears that bit (never set
+     * outside SMM on hardware, where this costs nothing); an IRETQ unblocks NMIs. */
+    if (hv_vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & 4)
+        v->slow |= HV_SLOW_SMI_BLOCKED;
+    hv_nmi_unblock();
     hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
     hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
     start_at(vector);
     v->sipi_vector = vector;
-    v->just_started = true;
+    v->slow |= HV_SLOW_JUST_STARTED;
     return HV_EXIT_RESUME;
 }

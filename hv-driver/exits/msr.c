@@ -3,6 +3,7 @@
  * Everything else is executed by the host with a guarded instruction: an MSR the processor does not
  * implement gives the guest #GP, exactly as without us, and never faults the host. */
 #include "exits/exits.h"
+#include "apic/apic.h"
 
 static bool is_vmx_capability(uint32_t msr) {
     return msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_VMFUNC;
@@ -30,9 +31,10 @@ int hv_exit_rdmsr(hv_vcpu_t *v, hv_guest_regs_t *r) {
 }
 
 int hv_exit_wrmsr(hv_vcpu_t *v, hv_guest_regs_t *r) {
-    (void)v;
     uint32_t msr = (uint32_t)r->rcx;
     uint64_t value = (r->rdx << 32) | (uint32_t)r->rax;
+    if (msr == 0x830) /* x2APIC ICR: INIT interception (apic/) */
+        return hv_apic_x2apic_icr(v, r, value);
     if (is_vmx_capability(msr) || msr == MSR_IA32_FEATURE_CONTROL) {
         hv_inject_gp0(); /* read-only / locked */
         return HV_EXIT_RESUME;

@@ -3,6 +3,7 @@
  * processor has it; otherwise the guest's RFLAGS.TF with #DB exiting (Bochs' corei7_skylake_x has
  * no MTF). Either way the next exit after the instruction calls hv_step_done(). */
 #include "exits/exits.h"
+#include "apic/apic.h"
 
 #define RFLAGS_TF (1ull << 8)
 #define DB_VECTOR 1
@@ -41,9 +42,11 @@ void hv_step_end(hv_vcpu_t *v) {
     hv_vmwrite(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
-/* Exception or NMI exit: only #DB is intercepted, and only while stepping. */
+/* Exception or NMI exit: NMIs (apic/nmi.c), and #DB only while stepping. */
 int hv_exit_exception(hv_vcpu_t *v, hv_guest_regs_t *r) {
     uint32_t info = (uint32_t)hv_vmread(VMCS_VM_EXIT_INTR_INFO);
+    if (((info >> 8) & 7) == 2)
+        return hv_exit_nmi(v, r);
     if ((info & 0xff) == DB_VECTOR && v->stepping) {
         bool guest_wanted = v->step_guest_tf;
         hv_exit_monitor_trap(v, r);

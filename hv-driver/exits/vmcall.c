@@ -85,6 +85,8 @@ int hv_exit_vmcall(hv_vcpu_t *v, hv_guest_regs_t *r) {
             status = HV_VMCALL_INVALID_PARAM;
             break;
         }
+        r->rcx = hv->vcpu[r->rbx]->inits;
+        r->rdx = hv->vcpu[r->rbx]->intercepted_inits;
         r->rbx = (hv->vcpu[r->rbx]->virtualized ? HV_CPU_VIRTUALIZED : 0) |
                  (hv->vcpu[r->rbx]->lost_to_init ? HV_CPU_LOST_TO_INIT : 0);
         break;

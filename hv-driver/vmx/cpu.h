@@ -81,6 +81,8 @@ typedef struct {
     uint64_t virtualize_start_tsc, virtualize_end_tsc;
     struct hv_debug *debug;       /* the live stub (debug/), NULL without one */
     uint8_t debug_uart_shadow[8]; /* what the guest wrote to the (hidden) debug UART */
+    uint64_t apic_gpa;   /* xAPIC page write-protected in EPT (INIT interception), 0 if none */
+    bool init_intercept; /* INIT IPIs to our CPUs become NMIs + virtual INITs (apic/) */
 } hv_global_t;
 
 struct hv_vcpu {
@@ -89,6 +91,12 @@ struct hv_vcpu {
     uint64_t resume_rsp;
     uint64_t resume_rflags;
     uint64_t launch_rsp; /* hv_vmx_launch's stack at VMLAUNCH, for entry failures */
+    /* HV_EVENT_* posted to this CPU by others (virtual INIT) or by its root-mode NMI handler;
+     * vmx/host_entry.nasm looks at them right before every VMRESUME (offset 32). */
+    volatile uint32_t events;
+    /* NMIs sent to this CPU to deliver a virtual INIT and not seen yet: an NMI that finds this
+     * above zero is ours (swallowed), any other NMI is the guest's (re-injected). */
+    volatile uint32_t init_nmis;
 
     uint32_t index;
     bool virtualized;
@@ -127,31 +135,49 @@ struct hv_vcpu {
 
     hv_exit_stat_t stats[VMX_EXIT_REASON_LIMIT];
     uint64_t entry_failures;
-    bool just_started; /* SIPI handled, no other exit since */
+    /* HV_SLOW_*: anything that sends an exit down the dispatcher's general path (exits/dispatch.c);
+     * zero on the hot path, which then costs one test. */
+    uint8_t slow;
     uint8_t sipi_vector;
-    bool lost_to_init; /* left VMX to let an INIT through (Bochs 2.7, see init_sipi.c) */
+    bool lost_to_init;           /* left VMX to let an INIT through (Bochs 2.7, see init_sipi.c) */
+    uint32_t apic_id, x2apic_id; /* of this CPU, read at launch (INIT interception, apic/) */
+    uint64_t inits;              /* INITs this CPU went through virtualized (exit or virtual) */
+    uint64_t intercepted_inits;  /* INIT IPIs this CPU sent that became virtual INITs */
 
     /* debug stub (debug/) */
     hv_guest_regs_t *exit_regs; /* guest registers of the exit being handled */
     hv_debug_mailbox_t mailbox;
     volatile uint32_t parked; /* 1: in the park loop (guest state reachable through mailbox) */
     bool parked_in_guest;
-    /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
-                                                                           exits (set after
-                                                                           INIT: start-up is
-                                                                           worth seeing) */
 };
+
+/* hv_vcpu_t.slow */
+#define HV_SLOW_FIRST        1u  /* no exit yet: the next one proves the launch worked */
+#define HV_SLOW_DEBUG        2u  /* a debug stub runs: it sees every exit */
+#define HV_SLOW_JUST_STARTED 4u  /* SIPI handled, no other exit since */
+#define HV_SLOW_NMI_DEFERRED 8u  /* a guest NMI that could not be injected yet */
+#define HV_SLOW_SMI_BLOCKED  16u /* exits save "blocking by SMI" outside SMM (exits/init_sipi.c) */
+
+/* hv_vcpu_t.events */
+#define HV_EVENT_INIT 1u /* another CPU turned an INIT IPI for this one into an NMI (apic/) */
+#define HV_EVENT_NMI  2u /* an NMI for the guest arrived in root mode: inject it */
 
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rip) == 0, "host_entry.nasm offset");
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rsp) == 8, "host_entry.nasm offset");
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, resume_rflags) == 16, "host_entry.nasm offset");
 HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, launch_rsp) == 24, "host_entry.nasm offset");
+HV_STATIC_ASSERT(__builtin_offsetof(hv_vcpu_t, events) == 32, "host_entry.nasm offset");
 HV_STATIC_ASSERT(sizeof(hv_guest_regs_t) == 16 * 8, "host_entry.nasm frame");
 
 /* vmx/host_entry.nasm */
 HV_EFIAPI int hv_vmx_launch(hv_vcpu_t *vcpu); /* 0 = guest now, else VMX status / entry failure */
 HV_EFIAPI void hv_vmx_exit_entry(void);       /* HOST_RIP */
 extern uint8_t hv_host_isr_table[];           /* 256 stubs of HV_HOST_ISR_SIZE bytes */
+/* The last look at hv_vcpu_t.events before VMRESUME: an NMI taken in root mode between these two
+ * labels restarts at the first (apic/nmi.c), so no posted event can slip past the VM entry. */
+extern uint8_t hv_vmx_resume_check[], hv_vmx_resume_insn[];
+/* IRETQ to the next instruction: ends the NMI blocking a VM exit caused by an NMI leaves. */
+HV_EFIAPI void hv_nmi_unblock(void);
 #define HV_HOST_ISR_SIZE 16
 
 /* vmx/host.c */

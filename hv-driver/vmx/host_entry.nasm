@@ -11,6 +11,7 @@ section .text
 %define VCPU_RESUME_RSP    8
 %define VCPU_RESUME_RFLAGS 16
 %define VCPU_LAUNCH_RSP    24
+%define VCPU_EVENTS        32
 %define VMCS_GUEST_RSP     0x681c
 %define VMCS_GUEST_RIP     0x681e
 %define REGS_SIZE          (16 * 8)
@@ -19,10 +20,15 @@ extern hv_exit_dispatch        ; int (hv_vcpu_t *, hv_guest_regs_t *): 0 resume,
 extern hv_vmresume_failed      ; void (hv_vcpu_t *), does not return
 extern hv_host_exception       ; void (hv_host_frame_t *), does not return
 extern hv_debug_host_trap      ; void (hv_host_frame_t *): #DB/#BP for the debug stub, returns
+extern hv_exit_pending_events  ; void (hv_vcpu_t *, hv_guest_regs_t *): virtual INIT, guest NMI
+extern hv_host_nmi             ; void (uint64_t *rip): NMI in root mode, may move the RIP back
 
 global hv_vmx_launch
 global hv_vmx_launch_return
 global hv_vmx_exit_entry
+global hv_vmx_resume_check
+global hv_vmx_resume_insn
+global hv_nmi_unblock
 global hv_host_isr_table
 global hv_host_isr_end
 global hv_safe_rdmsr
@@ -95,25 +101,34 @@ hv_vmx_exit_entry:
     call hv_exit_dispatch
     add rsp, 32
     test eax, eax
-    jnz .leave
-    pop rax
-    pop rcx
-    pop rdx
-    pop rbx
-    add rsp, 8
-    pop rbp
-    pop rsi
-    pop rdi
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
+    jnz exit_entry_leave
+    ; Last look at the events other CPUs (or this CPU's root-mode NMI handler) posted, then the
+    ; guest registers and VMRESUME. RSP stays on the frame (VMRESUME does not use it): an NMI taken
+    ; anywhere from here to the VMRESUME restarts at hv_vmx_resume_check (hv_host_nmi), and the
+    ; frame above RSP is intact for the restart.
+hv_vmx_resume_check:
+    mov rcx, [rsp + REGS_SIZE]
+    cmp dword [rcx + VCPU_EVENTS], 0
+    jne exit_entry_events
+    mov rax, [rsp + 0 * 8]
+    mov rdx, [rsp + 2 * 8]
+    mov rbx, [rsp + 3 * 8]
+    mov rbp, [rsp + 5 * 8]
+    mov rsi, [rsp + 6 * 8]
+    mov rdi, [rsp + 7 * 8]
+    mov r8, [rsp + 8 * 8]
+    mov r9, [rsp + 9 * 8]
+    mov r10, [rsp + 10 * 8]
+    mov r11, [rsp + 11 * 8]
+    mov r12, [rsp + 12 * 8]
+    mov r13, [rsp + 13 * 8]
+    mov r14, [rsp + 14 * 8]
+    mov r15, [rsp + 15 * 8]
+    mov rcx, [rsp + 1 * 8]
+hv_vmx_resume_insn:
     vmresume
-    ; VMRESUME failed: RSP is HOST_RSP again
+    ; VMRESUME failed: back to HOST_RSP
+    add rsp, REGS_SIZE
     mov rcx, [rsp]
     sub rsp, 32
     call hv_vmresume_failed
@@ -121,7 +136,13 @@ hv_vmx_exit_entry:
     cli
     hlt
     jmp .halt
-.leave:
+exit_entry_events:
+    mov rdx, rsp
+    sub rsp, 32
+    call hv_exit_pending_events
+    add rsp, 32
+    jmp hv_vmx_resume_check
+exit_entry_leave:
     ; VMX is off and the firmware's CR3/GDT/IDT are back (C did it). Continue at resume_rip on
     ; resume_rsp with resume_rflags and the (possibly updated) general registers of the frame.
     mov rcx, [rsp + REGS_SIZE]
@@ -149,6 +170,21 @@ hv_vmx_exit_entry:
     mov rax, [rsp + 0 * 8]
     mov rsp, [rsp + 4 * 8]
     popfq
+    ret
+
+; void hv_nmi_unblock(void): IRETQ to the next instruction, which ends NMI blocking.
+hv_nmi_unblock:
+    mov rax, rsp
+    mov ecx, ss
+    push rcx
+    push rax
+    pushfq
+    mov ecx, cs
+    push rcx
+    lea rax, [rel .back]
+    push rax
+    iretq
+.back:
     ret
 
 ; ---- guarded instructions ----------------------------------------------------------------------
@@ -249,8 +285,30 @@ isr_common:
     add rsp, 16
     iretq
 .nmi:
-    ; An NMI in the host (an exit was being handled): nothing of ours to do; dropping it is the
-    ; lesser evil than halting.
+    ; An NMI in the host (an exit was being handled): hv_host_nmi matches it against the virtual
+    ; INITs posted to this CPU or leaves it for the guest (apic/nmi.c). Caller-saved registers only.
+    push rax
+    push rcx
+    push rdx
+    push r8
+    push r9
+    push r10
+    push r11
+    lea rcx, [rsp + 7 * 8 + 16]     ; the interrupted RIP
+    mov rax, rsp
+    and rsp, -16
+    push rax
+    sub rsp, 40
+    call hv_host_nmi
+    add rsp, 40
+    pop rsp
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdx
+    pop rcx
+    pop rax
     add rsp, 16
     iretq
 .debug:

@@ -14,6 +14,7 @@
 #include "vmx/controls.h"
 #include "vmx/cpu.h"
 #include "debug/debug.h"
+#include "apic/apic.h"
 
 /* Guest-side bookkeeping (image data, guest-writable by design: the host never reads it). */
 static hv_global_t *g_hv;
@@ -78,7 +79,9 @@ static int check_and_adjust(hv_global_t *hv) {
     uint32_t dropped;
 
     /* The VMX-preemption timer only for the debug stub (Ctrl-C in an idle guest), if present. */
-    hv->pin_ctls = hv_vmx_adjust_controls(pin, hv_debug_wanted_pin_controls(), NULL);
+    /* NMI exiting: INIT IPIs to virtualized CPUs are delivered as NMIs (apic/apic.h). */
+    hv->pin_ctls = hv_vmx_adjust_controls(
+        pin, hv_debug_wanted_pin_controls() | VMX_PIN_BASED_VM_EXEC_CONTROL_NMI_EXITING, NULL);
     uint32_t want_proc = VMX_CPU_BASED_VM_EXEC_CONTROL_USE_MSR_BITMAPS |
                          VMX_CPU_BASED_VM_EXEC_CONTROL_USE_IO_BITMAPS |
                          VMX_CPU_BASED_VM_EXEC_CONTROL_ACTIVATE_SECONDARY_CONTROLS;
@@ -167,6 +170,7 @@ static int allocate(hv_global_t *hv) {
         monitor_msr(hv->msr_bitmap, m, true, true);
     monitor_msr(hv->msr_bitmap, MSR_IA32_KERNEL_GS_BASE, false, true);
     monitor_msr(hv->msr_bitmap, MSR_IA32_TSC_AUX, false, true);
+    monitor_msr(hv->msr_bitmap, 0x830 /* x2APIC ICR */, false, true);
 
     for (uint32_t i = 0; i < hv->cpu_count; i++) {
         hv_vcpu_t *v = hv_alloc_pages(pages_for(sizeof(hv_vcpu_t)));
@@ -208,7 +212,7 @@ static int build_ept(hv_global_t *hv) {
                  HV_U64(hv_phys_top()), HV_EPT_POOL_PAGES);
         return HV_ERR_NO_MEMORY;
     }
-    if (hv_hide_owned_memory(hv)) {
+    if (hv_hide_owned_memory(hv) || hv_apic_setup(hv)) {
         HV_ERROR("EPT: out of table pages while hiding the hypervisor's memory");
         return HV_ERR_NO_MEMORY;
     }
@@ -246,6 +250,7 @@ static int virtualize_cpu(void *ctx, uint32_t cpu) {
     v->fw_idtr = hv_sidt();
     if (hv_host_build_cpu(v))
         return HV_ERR_NO_MEMORY;
+    hv_apic_read_ids(v);
 
     uint64_t ug = CR0_PE | CR0_PG;
     hv_write_cr0(hv_vmx_fix_cr(v->fw_cr0, hv->cr0_fixed0, hv->cr0_fixed1, ug));
@@ -266,6 +271,7 @@ static int virtualize_cpu(void *ctx, uint32_t cpu) {
         return HV_ERR_VMX;
     }
     v->virtualized = true;
+    v->slow = (uint8_t)(HV_SLOW_FIRST | (hv->debug ? HV_SLOW_DEBUG : 0));
     int rc = hv_vmx_launch(v);
     if (rc == 0) {
         /* Guest from here on: hypervisor memory is out of reach. Prove it: the hypervisor must

@@ -384,11 +384,11 @@ typedef struct {
 static void HV_EFIAPI ap_main(void *arg) {
     uint32_t cpu = ((ap_arg_t *)arg)->cpu;
     /* Without the hypervisor VMCALL would #UD: look first (CPUID works either way). */
-    if (!((cpuid(1, 0).c >> 31) & 1)) {
-        line("INFO cpu%u runs without the hypervisor: checks not run", cpu);
-        return;
-    }
-    run_checks(cpu);
+    bool ours = (cpuid(1, 0).c >> 31) & 1;
+    result(cpu, "ap-hypervisor-present", ours,
+           "CPUID.1:ECX[31] clear: runs without the hypervisor");
+    if (ours)
+        run_checks(cpu);
 }
 
 /* From the BSP, before any AP is woken: the hypervisor says every CPU is virtualized, and each
@@ -405,18 +405,20 @@ static void check_all_virtualized(uint64_t count) {
     }
 }
 
-/* After an AP ran (MP services wake it with INIT-SIPI-SIPI on OVMF): was it still ours? */
-static void report_ap(uint32_t n) {
+/* After an AP ran (MP services wake it with INIT-SIPI-SIPI on OVMF): it went through INIT and
+ * SIPI as a guest (the INIT became a virtual INIT: the hypervisor intercepts INIT IPIs) and is
+ * still virtualized. */
+static void check_ap_init(uint32_t n, uint32_t bsp) {
     vmcall_t st = vmcall(HV_VMCALL_CPU_STATE, n, 0);
-    if (st.rax != HV_VMCALL_SUCCESS)
-        return;
-    if (st.rbx & HV_CPU_LOST_TO_INIT)
-        line("KNOWN cpu%u left VMX at INIT: the emulator kept the INIT pending after the INIT "
-             "exit (Bochs 2.7); the firmware started it unvirtualized",
-             n);
-    else
-        line("INFO cpu%u still virtualized after start-up (flags 0x%llx)", n,
-             (unsigned long long)st.rbx);
+    vmcall_t sender = vmcall(HV_VMCALL_CPU_STATE, bsp, 0);
+    uint64_t sipis = exit_count(n, 4 /* SIPI */);
+    result(n, "init-sipi-virtualized",
+           st.rax == HV_VMCALL_SUCCESS && (st.rbx & HV_CPU_VIRTUALIZED) &&
+               !(st.rbx & HV_CPU_LOST_TO_INIT) && st.rcx >= 1 && sipis >= 1 && sipis != ~0ull &&
+               sender.rdx >= 1,
+           "flags 0x%llx, INITs taken %llu, SIPI exits %llu, INITs intercepted at cpu%u %llu",
+           (unsigned long long)st.rbx, (unsigned long long)st.rcx, (unsigned long long)sipis, bsp,
+           (unsigned long long)sender.rdx);
 }
 
 typedef efi_status_t(HV_EFIAPI *exit_boot_services_fn)(efi_handle_t image, uint64_t map_key);
@@ -467,7 +469,7 @@ efi_status_t HV_EFIAPI gt_main(efi_handle_t image, efi_system_table_t *st) {
         efi_status_t s = mp->startup_this_ap(mp, ap_main, n, NULL, 10000000, &arg, NULL);
         result((uint32_t)n, "ap-started", s == HV_EFI_SUCCESS, "StartupThisAP status 0x%llx",
                (unsigned long long)s);
-        report_ap((uint32_t)n);
+        check_ap_init((uint32_t)n, (uint32_t)bsp);
     }
     if (!exit_boot_services(image, bs)) {
         result((uint32_t)bsp, "after-exit-boot-services-cpuid", false, "ExitBootServices failed");

@@ -45,10 +45,12 @@ enum {
     0x48560004u /* RBX address inside an owned range -> RBX the qword                              \
                    the hypervisor sees there (proves it intact) */
 #define HV_VMCALL_DEVIRTUALIZE                                                                     \
-    0x48560005u                         /* RBX = token given at launch: leave VMX on this CPU      \
-                                         */
-#define HV_VMCALL_NOP       0x48560006u /* nothing: the floor of a VMCALL round trip */
-#define HV_VMCALL_CPU_STATE 0x48560007u /* RBX cpu -> RBX HV_CPU_* flags */
+    0x48560005u                   /* RBX = token given at launch: leave VMX on this CPU            \
+                                   */
+#define HV_VMCALL_NOP 0x48560006u /* nothing: the floor of a VMCALL round trip */
+#define HV_VMCALL_CPU_STATE                                                                        \
+    0x48560007u /* RBX cpu -> RBX HV_CPU_* flags, RCX INITs taken, RDX INIT IPIs it sent that were \
+                   virtualized */
 
 #define HV_CPU_VIRTUALIZED  1u /* in VMX non-root operation under this hypervisor */
 #define HV_CPU_LOST_TO_INIT 2u /* left VMX to let an INIT through (Bochs 2.7 limitation) */

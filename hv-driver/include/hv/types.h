@@ -13,6 +13,7 @@
 #define HV_PACKED     __attribute__((packed))
 #define HV_ALIGNED(n) __attribute__((aligned(n)))
 #define HV_NORETURN   __attribute__((noreturn))
+#define HV_NOINLINE   __attribute__((noinline))
 #define HV_UNUSED     __attribute__((unused))
 
 #define HV_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
