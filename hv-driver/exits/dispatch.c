@@ -96,6 +96,8 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
         v->stats[basic].count++;
         v->stats[basic].cycles += hv_rdtsc() - start;
     }
+    if (v->hv->debug) /* the guest's DR0-3/DR6 back if the debugger's breakpoints used them */
+        hv_debug_before_entry(v);
     return rc;
 }
 
