@@ -284,7 +284,7 @@ static void __attribute__((noinline)) exit_stop(hv_debug_t *d, hv_vcpu_t *v, con
     g->frame_writable = false;
     hv_resume_t res = hv_stub_serve(&d->session, st);
     bool step = res.step_mask & (1ull << v->index);
-    release(d, step ? res.run_others : true);
+    release(d, res.run_others);
     if (step)
         save_guest_drs(v); /* the step's #DB writes DR6 */
     host_drs(d, v);
@@ -377,6 +377,6 @@ HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f) {
     f->rip = g->rip;
     /* RF: the instruction at a hardware breakpoint runs once before the breakpoint re-arms. */
     f->rflags = (g->rflags & ~RFLAGS_TF) | RFLAGS_RF | (step ? RFLAGS_TF : 0);
-    release(d, step ? res.run_others : true);
+    release(d, res.run_others);
     host_drs(d, v);
 }

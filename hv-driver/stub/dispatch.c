@@ -220,9 +220,13 @@ void hv_stub_remove_all(hv_stub_t *s) {
 }
 
 /* ---- execution ------------------------------------------------------------------------------ */
+/* vCont actions: 's' steps a CPU; 'c' for every thread (or for a CPU other than the stopped one)
+ * lets all the CPUs not stepped run; 'c' for the stopped CPU alone (gdb's scheduler-locking) runs
+ * it while the others stay parked. */
 static hv_action_t vcont(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r, hv_resume_t *res) {
     res->step_mask = 0;
     res->run_others = false;
+    bool run_self = false;
     for (size_t i = 0; i < c->count; i++) {
         const hv_vcont_action_t *a = &c->vcont[i];
         uint32_t cpu;
@@ -232,10 +236,12 @@ static hv_action_t vcont(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r, hv_resu
         }
         if (a->action == 's')
             res->step_mask |= 1ull << (a->thread < 0 ? s->c_cpu : cpu);
+        else if (a->action == 'c' && a->thread > 0 && cpu == s->stop.cpu)
+            run_self = true;
         else if (a->action == 'c')
             res->run_others = true;
     }
-    if (!res->step_mask && !res->run_others) {
+    if (!res->step_mask && !res->run_others && !run_self) {
         hv_reply_error(r, HV_E_SYNTAX);
         return HV_ACT_REPLY;
     }

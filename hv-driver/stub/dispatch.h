@@ -53,7 +53,8 @@ typedef enum {
 
 typedef struct {
     uint64_t step_mask; /* CPUs to single-step */
-    bool run_others;    /* the CPUs not stepped run (else they stay parked) */
+    bool run_others;    /* the CPUs not stepped run (else they stay parked, the stopped CPU
+                           running alone or stepping) */
 } hv_resume_t;
 
 void hv_stub_init(hv_stub_t *s, const hv_target_ops *t, void *tctx, hv_emit_fn emit, void *ectx);
