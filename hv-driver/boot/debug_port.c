@@ -29,5 +29,5 @@ void hv_debug_port_init(void) {
     hv_stub_link_config_t cfg;
     if (!hv_stub_link_config(present ? var : NULL, present ? (size_t)size : 0, &cfg))
         HV_WARN("HvDebugPort variable malformed (%llu bytes): build defaults", HV_U64(size));
-    hv_debug_configure(cfg.io_port, cfg.baud);
+    hv_debug_configure(cfg.io_port, cfg.baud, cfg.wait_s);
 }

@@ -1,6 +1,7 @@
 /* The driver's entry point: bring the platform layer up, say hello on COM1, start the hypervisor,
  * stay resident. */
 #include "boot/boot.h"
+#include "debug/debug.h"
 #include "hv/hypervisor.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -43,14 +44,19 @@ efi_status_t HV_EFIAPI hv_efi_main(efi_handle_t image, efi_system_table_t *st) {
     hv_run_on_each_cpu(report_cpu, NULL);
 
     hv_debug_port_init(); /* the debug stub's link, before the core starts */
+    /* With a load-path window configured, a debugger can stop the driver from here on, VT-x or
+     * not (debug/boot.c); the session ends before VMX starts or when the driver declines. */
+    if (hv_debug_boot_begin())
+        hv_debug_boot_wait();
     /* The VT-x core: every CPU becomes a guest of the hypervisor here, boot services still up. */
     int rc = hv_virtualize_all();
     if (rc != HV_OK) {
-        hv_memory_free_all();
-        hv_mp_fini();
         efi_status_t why = rc == HV_ERR_UNSUPPORTED ? HV_EFI_UNSUPPORTED
                            : rc == HV_ERR_NO_MEMORY ? HV_EFI_OUT_OF_RESOURCES
                                                     : HV_EFI_DEVICE_ERROR;
+        hv_debug_boot_end(why, hv_efi_status_text(why)); /* before its pages and code go */
+        hv_memory_free_all();
+        hv_mp_fini();
         HV_ERROR("uefi-hv not started (%s): the firmware boots on without it",
                  hv_efi_status_text(why));
         return why;

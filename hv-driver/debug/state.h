@@ -47,4 +47,16 @@ extern uint8_t hv_host_isr_table[], hv_host_isr_end[];
 
 void hv_debug_load_drs(const hv_debug_t *d);
 
+/* The link settings hv_debug_configure() was given (debug/stop.c). */
+typedef struct {
+    uint16_t port;
+    uint32_t baud;
+    uint16_t wait_s; /* load-path debug window (debug/boot.c), 0: none */
+} hv_debug_cfg_t;
+extern hv_debug_cfg_t hv_debug_cfg;
+
+void hv_debug_fill_system_regs(hv_regs_t *g);
+/* The run-time address of the image's lowest section (PROTOCOL.md 4.2), from our PE headers. */
+uint64_t hv_debug_lowest_section(uint64_t base);
+
 #endif

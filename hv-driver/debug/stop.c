@@ -13,12 +13,14 @@
 #define RFLAGS_RF (1ull << 16)
 #define DR6_BS    (1ull << 14)
 
-static uint16_t cfg_port = HV_STUB_UART_PORT;
-static uint32_t cfg_baud = HV_STUB_UART_BAUD;
+hv_debug_cfg_t hv_debug_cfg = {HV_STUB_UART_PORT, HV_STUB_UART_BAUD, HV_STUB_ENTRY_WAIT_S};
+#define cfg_port hv_debug_cfg.port
+#define cfg_baud hv_debug_cfg.baud
 
-void hv_debug_configure(uint16_t port, uint32_t baud) {
+void hv_debug_configure(uint16_t port, uint32_t baud, uint16_t wait_s) {
     cfg_port = port;
     cfg_baud = baud;
+    hv_debug_cfg.wait_s = wait_s;
 }
 
 uint32_t hv_debug_wanted_pin_controls(void) {
@@ -38,7 +40,7 @@ static uint32_t rd32(const uint8_t *p) {
 }
 
 /* The run-time address of the image's lowest section (PROTOCOL.md 4.2), from our PE headers. */
-static uint64_t lowest_section(uint64_t base) {
+uint64_t hv_debug_lowest_section(uint64_t base) {
     const uint8_t *img = (const uint8_t *)(uintptr_t)base;
     uint32_t pe = rd32(img + 0x3c);
     if (img[0] != 'M' || img[1] != 'Z' || pe > 0x400 || rd32(img + pe) != 0x00004550)
@@ -114,7 +116,7 @@ int hv_debug_setup(hv_global_t *hv) {
         .lib_name = "HvDxe.debug",
         .image_base = hv->image_base,
         .image_size = hv->image_size,
-        .lib_segment = lowest_section(hv->image_base),
+        .lib_segment = hv_debug_lowest_section(hv->image_base),
     };
     hv_stub_session_init(&d->session, &hv_uart_link_ops, &d->uart, &hv_vmx_target_ops, d);
     hv->debug = d;
@@ -134,11 +136,48 @@ void hv_debug_load_drs(const hv_debug_t *d) {
     __asm__ volatile("mov %0, %%dr7" : : "r"(dr7));
 }
 
+/* The guest's DR0-3 and DR6 are live in the CPU during a VM exit (VMX switches only DR7). Before
+ * the host puts its own breakpoints there, or a host #DB changes DR6, they are kept in the vCPU;
+ * hv_debug_before_entry() puts them back, so the guest never sees the host's debug state and the
+ * host never runs with the guest's breakpoints. */
+static void save_guest_drs(hv_vcpu_t *v) {
+    if (v->guest_dr_saved)
+        return;
+    uint64_t *g = v->guest_dr;
+    __asm__ volatile("mov %%dr0, %0" : "=r"(g[0]));
+    __asm__ volatile("mov %%dr1, %0" : "=r"(g[1]));
+    __asm__ volatile("mov %%dr2, %0" : "=r"(g[2]));
+    __asm__ volatile("mov %%dr3, %0" : "=r"(g[3]));
+    __asm__ volatile("mov %%dr6, %0" : "=r"(g[4]));
+    v->guest_dr_saved = true;
+}
+
+static void host_drs(const hv_debug_t *d, hv_vcpu_t *v) {
+    if (!d->dr7)
+        return;
+    save_guest_drs(v);
+    hv_debug_load_drs(d);
+}
+
+void hv_debug_before_entry(hv_vcpu_t *v) {
+    if (!v->guest_dr_saved)
+        return;
+    const uint64_t *g = v->guest_dr;
+    /* No host breakpoint may match the guest's addresses in the few instructions left. */
+    __asm__ volatile("mov %0, %%dr7" : : "r"(0x400ull));
+    __asm__ volatile("mov %0, %%dr0" : : "r"(g[0]));
+    __asm__ volatile("mov %0, %%dr1" : : "r"(g[1]));
+    __asm__ volatile("mov %0, %%dr2" : : "r"(g[2]));
+    __asm__ volatile("mov %0, %%dr3" : : "r"(g[3]));
+    __asm__ volatile("mov %0, %%dr6" : : "r"(g[4]));
+    v->guest_dr_saved = false;
+}
+
 static void clear_dr7(void) {
     __asm__ volatile("mov %0, %%dr7" : : "r"(0x400ull));
 }
 
-static void __attribute__((noinline)) fill_system_regs(hv_regs_t *g) {
+void __attribute__((noinline)) hv_debug_fill_system_regs(hv_regs_t *g) {
     uint16_t s;
     __asm__ volatile("mov %%cs, %0" : "=r"(s));
     g->seg[0] = s;
@@ -181,7 +220,8 @@ static void serve_mailbox(hv_vcpu_t *v) {
  * seen set: read after, a release in between would leave this CPU parked until the next stop. */
 static void park(hv_debug_t *d, hv_vcpu_t *v, bool in_guest, uint32_t gen) {
     hv_debug_capture(&d->regs[v->index]);
-    fill_system_regs(&d->regs[v->index]);
+    hv_debug_fill_system_regs(&d->regs[v->index]);
+    d->regs[v->index].frame_writable = false; /* a snapshot: it resumes from its own stack */
     v->parked_in_guest = in_guest;
     __atomic_store_n(&v->parked, 1, __ATOMIC_RELEASE);
     while (__atomic_load_n(&d->release_gen, __ATOMIC_ACQUIRE) == gen) {
@@ -232,17 +272,22 @@ static void release(hv_debug_t *d, bool run_others) {
 }
 
 /* A stop at a VM exit (exit breakpoint or Ctrl-C): gdb sees this function's frame, called from the
- * exit dispatcher before the handler. Register writes are not applied (no frame to return into);
- * a step continues from here with RFLAGS.TF and ends in hv_debug_host_trap. */
+ * exit dispatcher before the handler. Its registers are a snapshot (the code goes on from this
+ * call, not from a frame gdb could edit): the dispatcher refuses changes to them (E0d); guest
+ * registers change through QHv.gregs. A step continues from here with RFLAGS.TF and ends in
+ * hv_debug_host_trap. */
 static void __attribute__((noinline)) exit_stop(hv_debug_t *d, hv_vcpu_t *v, const hv_stop_t *st) {
     take(d, v, false);
     hv_regs_t *g = &d->regs[v->index];
     hv_debug_capture(g);
-    fill_system_regs(g);
+    hv_debug_fill_system_regs(g);
+    g->frame_writable = false;
     hv_resume_t res = hv_stub_serve(&d->session, st);
     bool step = res.step_mask & (1ull << v->index);
-    release(d, step ? res.run_others : true);
-    hv_debug_load_drs(d);
+    release(d, res.run_others);
+    if (step)
+        save_guest_drs(v); /* the step's #DB writes DR6 */
+    host_drs(d, v);
     if (step) /* the trap comes after the next instruction: in our epilogue */
         __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" : : : "memory", "cc");
 }
@@ -250,8 +295,7 @@ static void __attribute__((noinline)) exit_stop(hv_debug_t *d, hv_vcpu_t *v, con
 void hv_debug_on_exit(hv_vcpu_t *v, hv_guest_regs_t *r, uint32_t reason) {
     hv_debug_t *d = v->hv->debug;
     v->exit_regs = r;
-    if (d->dr7) /* VM exit left DR7 = 0x400: the host's breakpoints back */
-        hv_debug_load_drs(d);
+    host_drs(d, v); /* VM exit left DR7 = 0x400: the host's breakpoints back */
     uint32_t gen = __atomic_load_n(&d->release_gen, __ATOMIC_ACQUIRE);
     if (__atomic_load_n(&d->stop_req, __ATOMIC_ACQUIRE) && d->owner != (int32_t)v->index) {
         park(d, v, true, gen);
@@ -299,6 +343,7 @@ HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f) {
     hv_debug_t *d = v ? v->hv->debug : NULL;
     if (!d)
         hv_host_exception(f); /* not ours: report and halt as any host exception */
+    save_guest_drs(v);        /* before DR6 is read and reset below (a no-op if already kept) */
     uint64_t dr6 = 0;
     if (f->vector == 1) {
         __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
@@ -316,7 +361,8 @@ HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f) {
         g->gpr[i] = gpr[i];
     g->rip = f->rip;
     g->rflags = f->rflags & ~(RFLAGS_TF | RFLAGS_RF);
-    fill_system_regs(g);
+    hv_debug_fill_system_regs(g);
+    g->frame_writable = true; /* IRETQ resumes from f: what gdb writes takes effect */
     hv_stop_t st = {.sig = 5, .cpu = v->index};
     hv_resume_t res = hv_stub_serve(&d->session, &st);
     bool step = res.step_mask & (1ull << v->index);
@@ -325,11 +371,12 @@ HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f) {
                                 &w->rbp, &w->rsp, &w->r8,  &w->r9,  &w->r10, &w->r11,
                                 &w->r12, &w->r13, &w->r14, &w->r15};
     for (int i = 0; i < 16; i++)
-        if (i != 7) /* RSP: changing the stack under a trap frame is not supported */
+        if (i != 7) /* the frame's RSP slot is scratch: IRETQ loads RSP from f->rsp */
             *back[i] = g->gpr[i];
+    f->rsp = g->gpr[7];
     f->rip = g->rip;
     /* RF: the instruction at a hardware breakpoint runs once before the breakpoint re-arms. */
     f->rflags = (g->rflags & ~RFLAGS_TF) | RFLAGS_RF | (step ? RFLAGS_TF : 0);
-    release(d, step ? res.run_others : true);
-    hv_debug_load_drs(d);
+    release(d, res.run_others);
+    host_drs(d, v);
 }

@@ -61,7 +61,7 @@ static uint64_t reg_value(const hv_regs_t *g, uint64_t n) {
     return n < HV_TDESC_REGS ? tail[n - 57] : 0;
 }
 
-/* Writes register n from little-endian bytes; read-only registers ignore it. */
+/* Writes register n from little-endian bytes (only gpr, rip and eflags are stored). */
 static void reg_store(hv_regs_t *g, uint64_t n, const uint8_t *b) {
     size_t size = hv_tdesc_reg_size(n);
     uint64_t v = 0;
@@ -73,6 +73,18 @@ static void reg_store(hv_regs_t *g, uint64_t n, const uint8_t *b) {
         g->rip = v;
     else if (n == 17)
         g->rflags = (g->rflags & ~0xffffffffull) | v;
+}
+
+/* Never a silent no-op: writing a register its current value is always fine (gdb writes whole
+ * sets back), a change only to rax..r15, rip and eflags, and only where the CPU resumes from a
+ * frame made of them (PROTOCOL.md 4.1). */
+static bool reg_store_ok(const hv_regs_t *g, uint64_t n, const uint8_t *b) {
+    size_t size = hv_tdesc_reg_size(n);
+    uint64_t cur = reg_value(g, n);
+    bool same = true;
+    for (size_t i = 0; i < size; i++)
+        same &= b[i] == (i < 8 ? (uint8_t)(cur >> (8 * i)) : 0);
+    return same || (g->frame_writable && n <= 17);
 }
 
 static void read_regs(hv_stub_t *s, hv_reply_t *r) {
@@ -89,6 +101,10 @@ static void write_regs(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r) {
         return hv_reply_error(r, HV_E_LENGTH);
     hv_regs_t *g = s->t->regs(s->tctx, s->g_cpu);
     const uint8_t *b = c->data;
+    for (uint64_t n = 0; n < HV_TDESC_REGS; b += hv_tdesc_reg_size(n), n++)
+        if (!reg_store_ok(g, n, b))
+            return hv_reply_error(r, HV_E_REG_FIXED); /* all or nothing */
+    b = c->data;
     for (uint64_t n = 0; n < HV_TDESC_REGS; b += hv_tdesc_reg_size(n), n++)
         reg_store(g, n, b);
     hv_reply_ok(r);
@@ -192,7 +208,7 @@ static void remove_bp(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r) {
     hv_reply_error(r, HV_E_NOT_FOUND);
 }
 
-static void remove_all(hv_stub_t *s) {
+void hv_stub_remove_all(hv_stub_t *s) {
     for (unsigned i = 0; i < HV_SWBP_SLOTS; i++)
         if (s->sw_used >> i & 1)
             remove_sw(s, i);
@@ -204,9 +220,13 @@ static void remove_all(hv_stub_t *s) {
 }
 
 /* ---- execution ------------------------------------------------------------------------------ */
+/* vCont actions: 's' steps a CPU; 'c' for every thread (or for a CPU other than the stopped one)
+ * lets all the CPUs not stepped run; 'c' for the stopped CPU alone (gdb's scheduler-locking) runs
+ * it while the others stay parked. */
 static hv_action_t vcont(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r, hv_resume_t *res) {
     res->step_mask = 0;
     res->run_others = false;
+    bool run_self = false;
     for (size_t i = 0; i < c->count; i++) {
         const hv_vcont_action_t *a = &c->vcont[i];
         uint32_t cpu;
@@ -216,10 +236,12 @@ static hv_action_t vcont(hv_stub_t *s, const hv_cmd_t *c, hv_reply_t *r, hv_resu
         }
         if (a->action == 's')
             res->step_mask |= 1ull << (a->thread < 0 ? s->c_cpu : cpu);
+        else if (a->action == 'c' && a->thread > 0 && cpu == s->stop.cpu)
+            run_self = true;
         else if (a->action == 'c')
             res->run_others = true;
     }
-    if (!res->step_mask && !res->run_others) {
+    if (!res->step_mask && !res->run_others && !run_self) {
         hv_reply_error(r, HV_E_SYNTAX);
         return HV_ACT_REPLY;
     }
@@ -535,6 +557,8 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
             hv_reply_error(r, HV_E_REGISTER);
         else if (c->len != hv_tdesc_reg_size(c->reg))
             hv_reply_error(r, HV_E_LENGTH);
+        else if (!reg_store_ok(s->t->regs(s->tctx, s->g_cpu), c->reg, c->data))
+            hv_reply_error(r, HV_E_REG_FIXED);
         else {
             reg_store(s->t->regs(s->tctx, s->g_cpu), c->reg, c->data);
             hv_reply_ok(r);
@@ -556,8 +580,14 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
     case HV_CMD_CONTINUE: {
         bool step = c->op == HV_CMD_STEP;
         cpu = step ? s->c_cpu : s->stop.cpu;
-        if (c->has_addr)
-            s->t->regs(s->tctx, cpu)->rip = c->addr;
+        if (c->has_addr) {
+            hv_regs_t *g = s->t->regs(s->tctx, cpu);
+            if (!g->frame_writable && g->rip != c->addr) {
+                hv_reply_error(r, HV_E_REG_FIXED); /* cannot resume elsewhere from here */
+                break;
+            }
+            g->rip = c->addr;
+        }
         res->step_mask = step ? 1ull << cpu : 0;
         res->run_others = !step;
         return HV_ACT_RESUME;
@@ -612,8 +642,11 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
         while ((v /= 10) != 0);
         while (nd)
             *p++ = digits[--nd];
-        const char *where = s->t->cpu_in_guest(s->tctx, cpu) ? " guest" : " hypervisor";
-        while (*where)
+        const char *where = s->t->cpu_where ? s->t->cpu_where(s->tctx, cpu) : NULL;
+        if (!where)
+            where = s->t->cpu_in_guest(s->tctx, cpu) ? "guest" : "hypervisor";
+        *p++ = ' ';
+        while (*where && p < text + sizeof text - 1)
             *p++ = *where++;
         *p = 0;
         hv_reply_hex_str(r, text);
@@ -638,7 +671,7 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
         break;
     case HV_CMD_DETACH:
     case HV_CMD_KILL:
-        remove_all(s);
+        hv_stub_remove_all(s);
         res->step_mask = 0;
         res->run_others = true;
         if (c->op == HV_CMD_KILL)

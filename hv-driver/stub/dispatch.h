@@ -53,7 +53,8 @@ typedef enum {
 
 typedef struct {
     uint64_t step_mask; /* CPUs to single-step */
-    bool run_others;    /* the CPUs not stepped run (else they stay parked) */
+    bool run_others;    /* the CPUs not stepped run (else they stay parked, the stopped CPU
+                           running alone or stepping) */
 } hv_resume_t;
 
 void hv_stub_init(hv_stub_t *s, const hv_target_ops *t, void *tctx, hv_emit_fn emit, void *ectx);
@@ -66,6 +67,9 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
 
 /* The reply to '?' and to a stop, for the current stop. */
 void hv_stub_stop_reply(hv_stub_t *s, hv_reply_t *r);
+
+/* Removes every breakpoint (memory restored, debug registers cleared) and exit breakpoint. */
+void hv_stub_remove_all(hv_stub_t *s);
 
 /* Monitor commands (monitor.c): output through s->emit as O packets, then "OK" in r. */
 void hv_monitor(hv_stub_t *s, const uint8_t *text, size_t n, hv_reply_t *r);

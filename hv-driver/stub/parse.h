@@ -157,6 +157,7 @@ enum {
     HV_E_VMX_FAIL = 0x0a,
     HV_E_REGISTER = 0x0b,
     HV_E_PAGING = 0x0c,
+    HV_E_REG_FIXED = 0x0d, /* the register cannot change at this stop */
 };
 
 #endif

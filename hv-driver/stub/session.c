@@ -4,6 +4,7 @@
 bool hv_stub_link_config(const void *var, size_t var_size, hv_stub_link_config_t *out) {
     out->io_port = HV_STUB_UART_PORT;
     out->baud = HV_STUB_UART_BAUD;
+    out->wait_s = HV_STUB_ENTRY_WAIT_S;
     if (var == NULL || var_size == 0)
         return true;
     const uint8_t *b = var;
@@ -15,6 +16,7 @@ bool hv_stub_link_config(const void *var, size_t var_size, hv_stub_link_config_t
     if (port != 0 && (baud == 0 || baud > 115200 || 115200 % baud != 0))
         return false;
     out->io_port = port;
+    out->wait_s = (uint16_t)(b[2] | b[3] << 8);
     out->baud = baud;
     return true;
 }

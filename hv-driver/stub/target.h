@@ -8,13 +8,16 @@
 #include "hv/types.h"
 #include "parse.h"
 
-/* The hypervisor context of a stopped CPU (gdb's registers, PROTOCOL.md 4.1). Writes to gpr, rip
- * and rflags take effect when the CPU resumes; the others are read-only. */
+/* The hypervisor context of a stopped CPU (gdb's registers, PROTOCOL.md 4.1). When frame_writable,
+ * the CPU resumes from a trap frame built from gpr, rip and rflags, so writes to them take effect;
+ * otherwise (a stop at a VM exit, a parked CPU) the registers are a snapshot and the dispatcher
+ * refuses to change them (E0d). The others are read-only everywhere. */
 typedef struct hv_regs {
     uint64_t gpr[16]; /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 (gdb's order) */
     uint64_t rip, rflags;
     uint16_t seg[6]; /* cs ss ds es fs gs */
     uint64_t fs_base, gs_base, cr0, cr2, cr3, cr4, cr8, efer;
+    bool frame_writable;
 } hv_regs_t;
 
 typedef struct {
@@ -34,6 +37,8 @@ typedef struct hv_target_ops {
     hv_regs_t *(*regs)(void *ctx, uint32_t cpu);
     /* Was the CPU running the guest when it was stopped or parked? */
     bool (*cpu_in_guest)(void *ctx, uint32_t cpu);
+    /* Optional: what qThreadExtraInfo says after "cpu<N> " (NULL: "guest" / "hypervisor"). */
+    const char *(*cpu_where)(void *ctx, uint32_t cpu);
     /* Hypervisor-virtual memory; return the length of the accessible prefix (0: fault). Never
      * fault: the accessor checks the hypervisor's page tables first. */
     size_t (*mem_read)(void *ctx, uint64_t addr, void *buf, size_t len);

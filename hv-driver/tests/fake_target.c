@@ -233,6 +233,7 @@ void fake_target_init(fake_target_t *t) {
         g->cr3 = 0x7c01000;
         g->cr4 = 0x2668;
         g->efer = 0xd00;
+        g->frame_writable = cpu == 0; /* cpu0 stopped at a trap frame, the others snapshots */
         for (size_t i = 0; i < HV_ARRAY_COUNT(fields); i++) {
             t->vmcs[cpu][i].enc = fields[i].enc;
             t->vmcs[cpu][i].value = fields[i].value;

@@ -317,10 +317,16 @@ static void link_tests(void) {
     /* The HvDebugPort variable: absent, COM1 at 57600, disabled, malformed. */
     hv_stub_link_config_t cfg;
     ok = hv_stub_link_config(NULL, 0, &cfg);
-    expect("config default", ok && cfg.io_port == 0x2f8 && cfg.baud == 115200, "COM2 115200");
+    expect("config default", ok && cfg.io_port == 0x2f8 && cfg.baud == 115200 && cfg.wait_s == 0,
+           "COM2 115200, no load-path window");
     static const uint8_t com1_57600[8] = {0xf8, 0x03, 0, 0, 0x00, 0xe1, 0, 0};
     ok = hv_stub_link_config(com1_57600, 8, &cfg);
-    expect("config variable", ok && cfg.io_port == 0x3f8 && cfg.baud == 57600, "COM1 57600");
+    expect("config variable", ok && cfg.io_port == 0x3f8 && cfg.baud == 57600 && cfg.wait_s == 0,
+           "COM1 57600");
+    static const uint8_t com2_wait30[8] = {0xf8, 0x02, 30, 0, 0x00, 0xc2, 0x01, 0};
+    ok = hv_stub_link_config(com2_wait30, 8, &cfg);
+    expect("config wait", ok && cfg.io_port == 0x2f8 && cfg.baud == 115200 && cfg.wait_s == 30,
+           "COM2 115200, a 30 s load-path window");
     static const uint8_t off[8] = {0};
     ok = hv_stub_link_config(off, 8, &cfg);
     expect("config disabled", ok && cfg.io_port == 0, "port 0");

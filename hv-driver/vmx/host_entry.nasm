@@ -171,6 +171,7 @@ exit_entry_leave:
     mov rsp, [rsp + 4 * 8]
     popfq
     ret
+exit_entry_end:
 
 ; void hv_nmi_unblock(void): IRETQ to the next instruction, which ends NMI blocking.
 hv_nmi_unblock:
@@ -380,3 +381,38 @@ isr_common:
     hlt
     jmp .halt
 hv_host_isr_end:                    ; end of the exception path (the stub refuses breakpoints here)
+
+; ---- call frame information for debuggers ------------------------------------------------------
+; gdb unwinds the C code through .debug_frame; this FDE covers the VM-exit entry above, which
+; nothing calls: its return-address column is undefined, so a backtrace from an exit handler ends
+; cleanly at hv_vmx_exit_entry instead of wandering into the guest's stack. One CIE (code alignment
+; 1, data alignment -8, return address in column 16 = RIP; CFA = RSP + 8, RIP at CFA - 8) and one
+; FDE. ELF only (EDK2's builds: the CIE pointer is a section offset, an absolute relocation since
+; .debug_frame has address 0). NASM has no section-relative relocation for PE/COFF: the standalone
+; build gets the same FDE from debug/entry_cfi.c (clang's assembler has .secrel32).
+global hv_vmx_exit_entry_size
+hv_vmx_exit_entry_size equ exit_entry_end - hv_vmx_exit_entry
+%ifnidn __OUTPUT_FORMAT__, win64
+section .debug_frame progbits noalloc noexec nowrite align=8
+exit_entry_cie:
+    dd .cie_end - .cie_start
+.cie_start:
+    dd 0xffffffff                   ; CIE id
+    db 1                            ; version
+    db 0                            ; augmentation ""
+    db 1                            ; code alignment factor
+    db 0x78                         ; data alignment factor -8 (SLEB128)
+    db 16                           ; return address column: RIP
+    db 0x0c, 7, 8                   ; DW_CFA_def_cfa RSP, 8
+    db 0x90, 1                      ; DW_CFA_offset RIP, CFA - 8
+    align 4, db 0                   ; DW_CFA_nop
+.cie_end:
+    dd .fde_end - .fde_start
+.fde_start:
+    dd exit_entry_cie
+    dq hv_vmx_exit_entry
+    dq exit_entry_end - hv_vmx_exit_entry
+    db 0x07, 16                     ; DW_CFA_undefined RIP: the outermost frame
+    align 4, db 0
+.fde_end:
+%endif

@@ -330,7 +330,8 @@ int hv_virtualize_all(void) {
     if (rc == HV_OK)
         rc = build_ept(hv);
     if (rc != HV_OK)
-        return rc; /* nothing virtualized; the glue frees the pages */
+        return rc;              /* nothing virtualized; the glue frees the pages */
+    hv_debug_boot_handover(hv); /* the load-path debug session ends before any CPU enters VMX */
     g_hv = hv;
     g_cpu_count = hv->cpu_count;
     uint32_t cpus = hv->cpu_count;

@@ -5,6 +5,9 @@
  *   - WRMSR to IA32_TSC_AUX then IA32_KERNEL_GS_BASE (both monitored writes; an exit breakpoint
  *     filtered to the second must stop only there), each writing back the value it read;
  *   - a busy spin without exits of about SPIN_S seconds, for Ctrl-C.
+ * Around the CPUID (whose exit runs into gdb's hardware breakpoint in the handler: the host loads
+ * its own DR0-3 then) the guest keeps marker values in its debug registers and prints them before
+ * and after: the test wants them unchanged ("dr-before" = "dr-after").
  * Lines: "stub-target: <what>" on COM1. */
 #include <stdarg.h>
 #include "hv/format.h"
@@ -78,6 +81,38 @@ static bool go_byte(efi_system_table_t *st) {
     return go;
 }
 
+/* Debug registers as the guest sees them: DR0-3 markers (never enabled: DR7 has no L/G bits, only
+ * a marker in R/W0), DR6 with B1 set. */
+typedef struct {
+    uint64_t dr[4], dr6, dr7;
+} drs_t;
+
+static void set_drs(void) {
+    __asm__ volatile("mov %0, %%dr0" : : "r"(0x5a5a1000ull));
+    __asm__ volatile("mov %0, %%dr1" : : "r"(0x5a5a2000ull));
+    __asm__ volatile("mov %0, %%dr2" : : "r"(0x5a5a3000ull));
+    __asm__ volatile("mov %0, %%dr3" : : "r"(0x5a5a4000ull));
+    __asm__ volatile("mov %0, %%dr6" : : "r"(0xffff0ff2ull));
+    __asm__ volatile("mov %0, %%dr7" : : "r"(0x10400ull));
+}
+
+static drs_t get_drs(void) {
+    drs_t d;
+    __asm__ volatile("mov %%dr0, %0" : "=r"(d.dr[0]));
+    __asm__ volatile("mov %%dr1, %0" : "=r"(d.dr[1]));
+    __asm__ volatile("mov %%dr2, %0" : "=r"(d.dr[2]));
+    __asm__ volatile("mov %%dr3, %0" : "=r"(d.dr[3]));
+    __asm__ volatile("mov %%dr6, %0" : "=r"(d.dr6));
+    __asm__ volatile("mov %%dr7, %0" : "=r"(d.dr7));
+    return d;
+}
+
+static void print_drs(const char *what, const drs_t *d) {
+    line("%s %llx %llx %llx %llx %llx %llx", what, (unsigned long long)d->dr[0],
+         (unsigned long long)d->dr[1], (unsigned long long)d->dr[2], (unsigned long long)d->dr[3],
+         (unsigned long long)d->dr6, (unsigned long long)d->dr7);
+}
+
 efi_status_t HV_EFIAPI st_main(efi_handle_t image, efi_system_table_t *st);
 efi_status_t HV_EFIAPI st_main(efi_handle_t image, efi_system_table_t *st) {
     (void)image;
@@ -89,8 +124,14 @@ efi_status_t HV_EFIAPI st_main(efi_handle_t image, efi_system_table_t *st) {
         bs->stall(1000);
     }
     line(go ? "go" : "no go byte: running anyway");
+    set_drs();
+    drs_t before = get_drs();
     the_cpuid();
+    drs_t after = get_drs();
+    __asm__ volatile("mov %0, %%dr7" : : "r"(0x400ull)); /* the firmware's value back */
     line("cpuid done");
+    print_drs("dr-before", &before);
+    print_drs("dr-after", &after);
     wrmsr(0xc0000103, rdmsr(0xc0000103)); /* IA32_TSC_AUX */
     wrmsr(0xc0000102, rdmsr(0xc0000102)); /* IA32_KERNEL_GS_BASE */
     line("wrmsr done");

@@ -111,16 +111,28 @@ describe('live debug stub under Bochs (2 CPUs) with real gdb', function () {
           `shell touch ${goFile}`,
           'continue',
           'echo @@stop-cpuid\\n',
-          'bt 3',
+          'bt 8',
+          'echo @@bt-end\\n',
           'monitor vmcs 681e 4402',
           'maint packet qHv.gregs',
+          // The registers of an exit stop are a snapshot: a change is refused, never ignored.
+          'maint packet P0=0100000000000000',
+          'echo @@after-refused\\n',
           'maint packet QHv.exitbp.del:0',
           'hbreak hv_exit_cpuid',
           'continue',
           'echo @@stop-handler\\n',
           'info line *$pc',
+          'bt 8',
+          'echo @@handler-bt-end\\n',
+          // Step one CPU while the other stays parked: its exit counters do not move.
+          'set scheduler-locking step',
+          'maint packet qHv.exits:2',
           'next',
           'echo @@after-next\\n',
+          'maint packet qHv.exits:2',
+          'info threads',
+          'set scheduler-locking off',
           'info line *$pc',
           'monitor vmcs 681e',
           'delete',
@@ -232,6 +244,44 @@ describe('live debug stub under Bochs (2 CPUs) with real gdb', function () {
     assert.match(part, /Line \d+ of ".*cpuid\.c"/);
     const after = gdbOut.split('@@after-next')[1] ?? '';
     assert.match(after, /Line \d+ of ".*cpuid\.c"/);
+  });
+
+  it('bt from an exit stop reaches the dispatcher and ends at the VM-exit entry', () => {
+    const bt = (gdbOut.split('@@stop-cpuid')[1] ?? '').split('@@bt-end')[0];
+    assert.match(bt, /#0 +exit_stop /);
+    assert.match(bt, /#\d +0x[0-9a-f]+ in hv_debug_on_exit /);
+    assert.match(bt, /#\d +0x[0-9a-f]+ in hv_exit_dispatch /);
+    assert.match(bt, /#\d +0x[0-9a-f]+ in hv_vmx_exit_entry /);
+    assert.doesNotMatch(bt.split('hv_vmx_exit_entry')[1] ?? '', /#\d+ /, 'nothing past the entry');
+  });
+
+  it('bt from a breakpoint in a handler reaches the dispatcher and the entry', () => {
+    const bt = (gdbOut.split('@@stop-handler')[1] ?? '').split('@@handler-bt-end')[0];
+    assert.match(bt, /#0 +hv_exit_cpuid /);
+    assert.match(bt, /#\d +0x[0-9a-f]+ in hv_exit_dispatch /);
+    assert.match(bt, /#\d +0x[0-9a-f]+ in hv_vmx_exit_entry /);
+  });
+
+  it('a register change at an exit stop is refused with E0d (a snapshot, not a frame)', () => {
+    const part = (gdbOut.split('@@bt-end')[1] ?? '').split('@@after-refused')[0];
+    assert.match(part, /received: "E0d"/);
+  });
+
+  it('a single-CPU step (scheduler-locking step) keeps the other CPU parked', () => {
+    const before = (gdbOut.split('@@handler-bt-end')[1] ?? '').split('@@after-next')[0];
+    const after = gdbOut.split('@@after-next')[1] ?? '';
+    const counts = (t: string): string | undefined => /received: "([0-9a-f=,]+)"/.exec(t)?.[1];
+    assert.ok(counts(before), `no cpu1 exit counters before the step:\n${before}`);
+    assert.strictEqual(counts(after), counts(before), 'cpu1 took no VM exit during the step');
+    assert.match(after, /2 +Thread 2 \(cpu1 guest\) .* park \(/);
+  });
+
+  it("the guest's DR0-3/DR6/DR7 survive the host's hardware breakpoint in its CPUID exit", () => {
+    const before = /stub-target: dr-before ([0-9a-f ]+)/.exec(consoleText);
+    const after = /stub-target: dr-after ([0-9a-f ]+)/.exec(consoleText);
+    assert.ok(before && after, 'the guest printed its debug registers');
+    assert.match(before[1], /^5a5a1000 5a5a2000 5a5a3000 5a5a4000 /);
+    assert.strictEqual(after[1].trim(), before[1].trim());
   });
 
   it('an exit breakpoint filtered to one MSR stops only on that MSR', () => {

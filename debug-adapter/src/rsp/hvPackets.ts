@@ -27,6 +27,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   0x0a: 'VMREAD/VMWRITE failed',
   0x0b: 'unknown register',
   0x0c: 'unsupported paging mode',
+  0x0d: 'register cannot change at this stop',
 };
 
 export function errorMeaning(code: number): string {

@@ -20,9 +20,15 @@
 #define HV_STUB_UART_BAUD 115200u
 #endif
 #define HV_STUB_POLL_US 10000u
+/* Seconds the driver's load path waits for a debugger before it goes on (0: no wait; the stub
+ * then starts with the hypervisor). -DHV_STUB_ENTRY_WAIT_S=N or the variable's wait_s. */
+#ifndef HV_STUB_ENTRY_WAIT_S
+#define HV_STUB_ENTRY_WAIT_S 0u
+#endif
 
 /* UEFI variable "HvDebugPort" under this vendor GUID overrides port and baud at load time:
- * 8 bytes: uint16 io_port (0 disables the stub), uint16 reserved, uint32 baud. */
+ * 8 bytes: uint16 io_port (0 disables the stub), uint16 wait_s (the load-path debug window in
+ * seconds, 0: none), uint32 baud. */
 #define HV_STUB_VAR_NAME u"HvDebugPort"
 #define HV_STUB_VAR_GUID                                                                           \
     {                                                                                              \
@@ -33,6 +39,7 @@
 
 typedef struct {
     uint16_t io_port; /* 0: the stub is disabled */
+    uint16_t wait_s;  /* seconds the load path waits for a debugger */
     uint32_t baud;
 } hv_stub_link_config_t;
 
