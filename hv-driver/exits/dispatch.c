@@ -101,6 +101,9 @@ static HV_NOINLINE int dispatch_general(hv_vcpu_t *v, hv_guest_regs_t *r, uint32
             hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~4ull);
     }
     count_exit(v, basic, start);
+    if (v->slow &
+        HV_SLOW_DEBUG) /* the guest's DR0-3/DR6 back if the debugger's breakpoints used them */
+        hv_debug_before_entry(v);
     return rc;
 }
 
@@ -123,35 +126,11 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
         return HV_EXIT_RESUME;
     }
 #endif
-<<<<<<< HEAD
     /* Hot path: a basic reason with no flag bits (entry failure is bit 31), nothing pending. */
     if (__builtin_expect(reason >= VMX_EXIT_REASON_LIMIT || v->slow, 0))
         return dispatch_general(v, r, reason, start);
     int rc = handlers[reason](v, r);
     count_exit(v, reason, start);
-=======
-    if (reason & (1u << 31)) {
-        if (!v->launched)
-            return launch_failed(v, r);
-        hv_vmx_log_entry_failure(v, 3);
-        hv_exit_fatal_report(v, r, "VM entry failed after a guest change");
-    }
-    v->launched = true;
-    if (v->hv->debug) /* exit breakpoints, Ctrl-C, parking for the debugger */
-        hv_debug_on_exit(v, r, reason);
-    uint32_t basic = reason & 0xffff;
-    hv_exit_handler_t handler = basic < VMX_EXIT_REASON_LIMIT ? handlers[basic] : NULL;
-    int rc = handler ? handler(v, r) : unexpected(v, r);
-    if (__builtin_expect(v->just_started, 0) && basic != VMX_EXIT_SIPI_SIGNAL &&
-        basic != VMX_EXIT_INIT_SIGNAL)
-        v->just_started = false;
-    if (basic < VMX_EXIT_REASON_LIMIT) {
-        v->stats[basic].count++;
-        v->stats[basic].cycles += hv_rdtsc() - start;
-    }
-    if (v->hv->debug) /* the guest's DR0-3/DR6 back if the debugger's breakpoints used them */
-        hv_debug_before_entry(v);
->>>>>>> stubgaps
     return rc;
 }
 

@@ -149,15 +149,8 @@ struct hv_vcpu {
     hv_debug_mailbox_t mailbox;
     volatile uint32_t parked; /* 1: in the park loop (guest state reachable through mailbox) */
     bool parked_in_guest;
-<<<<<<< HEAD
-=======
     bool guest_dr_saved;  /* guest_dr holds the guest's DR0-3, DR6 (the CPU has the host's) */
     uint64_t guest_dr[5]; /* DR0, DR1, DR2, DR3, DR6 */
-    /* INIT exits swallowed right after a start-up (see init_sipi.c) */ /* log this many more
-                                                                           exits (set after
-                                                                           INIT: start-up is
-                                                                           worth seeing) */
->>>>>>> stubgaps
 };
 
 /* hv_vcpu_t.slow */
