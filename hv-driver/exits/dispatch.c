@@ -101,8 +101,8 @@ static HV_NOINLINE int dispatch_general(hv_vcpu_t *v, hv_guest_regs_t *r, uint32
             hv_vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~4ull);
     }
     count_exit(v, basic, start);
-    if (v->slow &
-        HV_SLOW_DEBUG) /* the guest's DR0-3/DR6 back if the debugger's breakpoints used them */
+    /* The guest's DR0-3/DR6 back if the debugger's breakpoints used them. */
+    if (v->slow & HV_SLOW_DEBUG)
         hv_debug_before_entry(v);
     return rc;
 }
