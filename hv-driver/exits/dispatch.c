@@ -93,6 +93,10 @@ static HV_NOINLINE int dispatch_general(hv_vcpu_t *v, hv_guest_regs_t *r, uint32
     if ((v->slow & HV_SLOW_JUST_STARTED) && basic != VMX_EXIT_SIPI_SIGNAL &&
         basic != VMX_EXIT_INIT_SIGNAL)
         v->slow &= (uint8_t)~HV_SLOW_JUST_STARTED;
+    if (rc != HV_EXIT_RESUME) { /* VMX is off (devirtualized): no VMCS any more */
+        count_exit(v, basic, start);
+        return rc;
+    }
     if (v->slow & HV_SLOW_NMI_DEFERRED)
         hv_nmi_try_inject(v);
     if (v->slow & HV_SLOW_SMI_BLOCKED) {
@@ -114,8 +118,8 @@ HV_EFIAPI int hv_exit_dispatch(hv_vcpu_t *v, hv_guest_regs_t *r) {
 #ifdef HV_CPUID_FLOOR
     /* Benchmark floor (make HV_VARIANT=cpuid-floor): the least a CPUID exit can cost, for the
      * benchmark's leaf 0 only (every other leaf takes the normal path, so the guest still sees
-     * the hypervisor). */
-    if (reason == VMX_EXIT_CPUID && (uint32_t)r->rax == 0) {
+     * the hypervisor), on a CPU with nothing pending (the hot path's own condition). */
+    if (reason == VMX_EXIT_CPUID && (uint32_t)r->rax == 0 && !v->slow) {
         hv_cpuid_t c = hv_cpuid((uint32_t)r->rax, (uint32_t)r->rcx);
         r->rax = c.eax;
         r->rbx = c.ebx;

@@ -110,6 +110,7 @@ describe('hypervisor under Bochs (2 CPUs, OVMF): guest checks', function () {
     'vmcall-bad-param-fails',
     'msr-monitored-write',
     'msr-refused-write-gp',
+    'msr-unimplemented-gp',
     'msr-vmx-basic-gp',
     'msr-feature-control-locked',
     'cr4-shadow-hides-vmxe',

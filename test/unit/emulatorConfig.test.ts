@@ -1,5 +1,7 @@
 import * as assert from 'assert';
 import { bochsEnd, bochsrc, countResets } from '../../extension/src/target/bochs';
+import * as path from 'path';
+import { builtinProfilesDir } from '../../extension/src/target/paths';
 import { loadProfiles } from '../../extension/src/target/profiles';
 import { qemuArgs } from '../../extension/src/target/qemu';
 
@@ -28,6 +30,7 @@ describe('emulator configuration', () => {
       'com1: enabled=1, mode=socket-server, dev=localhost:40001',
       'com2: enabled=1, mode=socket-server, dev=localhost:40002',
       'log: /run/bochs.log',
+      `cpu: ignore_bad_msrs=0, msrs="${path.join(builtinProfilesDir(), 'bochs-msrs.def')}"`,
     ]) {
       assert.ok(rc.split('\n').includes(line), `bochsrc has '${line}'`);
     }

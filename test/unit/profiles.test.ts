@@ -110,6 +110,26 @@ describe('boot profiles', () => {
     assert.strictEqual(set.get('bochs').cpus, 2); // the base is untouched
   });
 
+  it('resolves a Bochs MSR file against the folder of the profile that names it', () => {
+    const bochs = loadProfiles().get('bochs');
+    assert.strictEqual(bochs.bochs.ignoreBadMsrs, false);
+    assert.strictEqual(bochs.bochs.msrs, path.join(path.dirname(bochs.source), 'bochs-msrs.def'));
+    assert.ok(fs.existsSync(bochs.bochs.msrs), 'the built-in MSR file ships with the profiles');
+    fs.writeFileSync(
+      path.join(dir, 'own-msrs.json'),
+      JSON.stringify({ name: 'own-msrs', extends: 'bochs', description: 'x', bochs: { msrs: 'mine.def' } }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'lenient.json'),
+      JSON.stringify({ name: 'lenient', extends: 'bochs', description: 'y', bochs: { ignoreBadMsrs: true } }),
+    );
+    const set = loadProfiles({ userDirs: [dir] });
+    assert.strictEqual(set.get('own-msrs').bochs.msrs, path.join(dir, 'mine.def'));
+    assert.strictEqual(set.get('lenient').bochs.msrs, bochs.bochs.msrs); // inherited, still absolute
+    assert.strictEqual(set.get('lenient').bochs.ignoreBadMsrs, true);
+    assert.strictEqual(loadProfiles().get('qemu-tcg').bochs.ignoreBadMsrs, true); // Bochs' default
+  });
+
   it('rejects extending an unknown profile and shadowing a built-in name', () => {
     const a = path.join(dir, 'a.json');
     const b = path.join(dir, 'b.json');

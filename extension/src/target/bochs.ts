@@ -38,6 +38,9 @@ export function bochsrc(s: BochsRunSpec): string {
   ];
   if (s.debugPort !== undefined)
     lines.push(`com2: enabled=1, mode=socket-server, dev=localhost:${s.debugPort}`);
+  const msrOptions = [`ignore_bad_msrs=${s.profile.bochs.ignoreBadMsrs ? 1 : 0}`];
+  if (s.profile.bochs.msrs !== undefined) msrOptions.push(`msrs="${s.profile.bochs.msrs}"`);
+  lines.push(`cpu: ${msrOptions.join(', ')}`);
   lines.push(`log: ${s.logFile}`, ...s.profile.bochs.extraConfig, '');
   return lines.join('\n');
 }

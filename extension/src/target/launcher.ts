@@ -357,6 +357,8 @@ async function prepareBochs(
     throw new LaunchError(
       `Bochs VGA ROM not found (${BOCHS_VGA_ROMS[0]}); install it: sudo apt-get install vgabios`,
     );
+  if (p.bochs.msrs !== undefined && !fs.existsSync(p.bochs.msrs))
+    throw new LaunchError(`profile ${p.name}: Bochs MSR file ${p.bochs.msrs} does not exist (bochs.msrs)`);
   const fw = firmwareForBochs(discoverOvmf({ override: o.ovmf ?? firmwareSetting(p), env }));
   let romImage: string;
   if ('join' in fw) {

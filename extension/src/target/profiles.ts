@@ -15,7 +15,16 @@ export interface Profile {
   cpus: number;
   memoryMiB: number;
   firmware: string; // 'auto' or a path
-  bochs: { binary: string; cpuModel: string; ips: number; extraConfig: string[] };
+  bochs: {
+    binary: string;
+    cpuModel: string;
+    ips: number;
+    // Bochs' configurable-MSR file (absolute once loaded: a relative path in a profile file is
+    // resolved against that file's folder), and whether unknown MSRs read 0 instead of #GP.
+    msrs?: string;
+    ignoreBadMsrs: boolean;
+    extraConfig: string[];
+  };
   qemu: { binary: string; machine: string; accel: 'tcg' | 'kvm'; cpu: string; extraArgs: string[] };
   requires: { kvm: boolean; hostVmx: boolean };
   fallback?: string;
@@ -29,7 +38,13 @@ const DEFAULTS: Omit<Profile, 'name' | 'description' | 'emulator' | 'source' | '
   cpus: 2,
   memoryMiB: 512,
   firmware: 'auto',
-  bochs: { binary: 'bochs-bin', cpuModel: 'corei7_skylake_x', ips: 20_000_000, extraConfig: [] },
+  bochs: {
+    binary: 'bochs-bin',
+    cpuModel: 'corei7_skylake_x',
+    ips: 20_000_000,
+    ignoreBadMsrs: true, // Bochs' own default
+    extraConfig: [],
+  },
   qemu: { binary: 'qemu-system-x86_64', machine: 'q35', accel: 'tcg', cpu: 'max', extraArgs: [] },
   requires: { kvm: false, hostVmx: false },
   serial: { console: 'com1', debug: 'none' },
@@ -109,6 +124,9 @@ export function readProfileFile(
     for (const e of errors) problems.push(`${file}: ${describeAjvError(e)}`);
     return undefined;
   }
+  const bochs = (data as { bochs?: { msrs?: string } }).bochs;
+  if (bochs?.msrs !== undefined && !path.isAbsolute(bochs.msrs))
+    bochs.msrs = path.resolve(path.dirname(file), bochs.msrs);
   return data as RawProfile;
 }
 
