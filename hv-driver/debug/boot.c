@@ -461,7 +461,7 @@ static void say(boot_debug_t *b, const char *text) {
     hv_pkt_send(&b->session.link, out, n);
 }
 
-void hv_debug_boot_handover(hv_global_t *hv) {
+void hv_debug_boot_handover(void) {
     boot_debug_t *b = g_boot;
     if (!b)
         return;
@@ -472,8 +472,7 @@ void hv_debug_boot_handover(hv_global_t *hv) {
                "now on (load-path breakpoints removed)\n");
     finish(b);
     irq_restore(irq);
-    if (waiting && hv->debug) /* the next stop goes out unasked: gdb waits for it */
-        hv->debug->session.resumed_by_debugger = true;
+    hv_debug_cfg.debugger_waiting = waiting; /* hv_debug_setup(): the next stop goes out unasked */
 }
 
 void hv_debug_boot_end(uint64_t status, const char *status_text) {

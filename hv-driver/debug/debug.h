@@ -19,13 +19,14 @@ void hv_debug_configure(uint16_t port, uint32_t baud, uint16_t wait_s);
  *   hv_debug_boot_begin(): when a window is configured, programs the UART and hooks the firmware's
  *     #DB/#BP gates; true if the session runs.
  *   hv_debug_boot_wait(): the window, polling the link (a debugger that speaks stops the driver).
- *   hv_debug_boot_handover(): in hv_virtualize_all() before any CPU enters VMX: unhooks, removes
- *     the session's breakpoints and hands a waiting debugger to the hypervisor's stub.
+ *   hv_debug_boot_handover(): in hv_virtualize_all() once VMX is known usable, before anything of
+ *     the hypervisor is allocated (EPT hides what it owns): unhooks, removes the session's
+ *     breakpoints, frees its pages and hands a waiting debugger to the hypervisor's stub.
  *   hv_debug_boot_end(): the driver declined (status): tells a waiting debugger (O text, then
  *     W<low byte of status>), unhooks, removes breakpoints. Both are no-ops without a session. */
 bool hv_debug_boot_begin(void);
 void hv_debug_boot_wait(void);
-void hv_debug_boot_handover(hv_global_t *hv);
+void hv_debug_boot_handover(void);
 void hv_debug_boot_end(uint64_t status, const char *status_text);
 
 /* In hv_virtualize_all() on the BSP (boot services up): allocates the stub's state, programs the

@@ -51,7 +51,8 @@ void hv_debug_load_drs(const hv_debug_t *d);
 typedef struct {
     uint16_t port;
     uint32_t baud;
-    uint16_t wait_s; /* load-path debug window (debug/boot.c), 0: none */
+    uint16_t wait_s;       /* load-path debug window (debug/boot.c), 0: none */
+    bool debugger_waiting; /* handed over by the load-path session: gdb waits for a stop reply */
 } hv_debug_cfg_t;
 extern hv_debug_cfg_t hv_debug_cfg;
 

@@ -13,7 +13,7 @@
 #define RFLAGS_RF (1ull << 16)
 #define DR6_BS    (1ull << 14)
 
-hv_debug_cfg_t hv_debug_cfg = {HV_STUB_UART_PORT, HV_STUB_UART_BAUD, HV_STUB_ENTRY_WAIT_S};
+hv_debug_cfg_t hv_debug_cfg = {HV_STUB_UART_PORT, HV_STUB_UART_BAUD, HV_STUB_ENTRY_WAIT_S, false};
 #define cfg_port hv_debug_cfg.port
 #define cfg_baud hv_debug_cfg.baud
 
@@ -119,6 +119,8 @@ int hv_debug_setup(hv_global_t *hv) {
         .lib_segment = hv_debug_lowest_section(hv->image_base),
     };
     hv_stub_session_init(&d->session, &hv_uart_link_ops, &d->uart, &hv_vmx_target_ops, d);
+    /* gdb continued the load path (debug/boot.c) and waits for the next stop reply. */
+    d->session.resumed_by_debugger = hv_debug_cfg.debugger_waiting;
     hv->debug = d;
     HV_INFO("debug stub on I/O port 0x%x at %u baud (GDB RSP; preemption timer %s, %u ticks)",
             cfg_port, cfg_baud, ptimer ? "on" : "not available", d->timer_value);

@@ -325,13 +325,14 @@ int hv_virtualize_all(void) {
     hv->image_base = hv_image_base();
     hv->image_size = hv_image_size();
     int rc = check_and_adjust(hv);
+    if (rc == HV_OK) /* VMX it is: the load-path debug session ends before anything is built */
+        hv_debug_boot_handover();
     if (rc == HV_OK)
         rc = allocate(hv);
     if (rc == HV_OK)
         rc = build_ept(hv);
     if (rc != HV_OK)
-        return rc;              /* nothing virtualized; the glue frees the pages */
-    hv_debug_boot_handover(hv); /* the load-path debug session ends before any CPU enters VMX */
+        return rc; /* nothing virtualized; the glue frees the pages */
     g_hv = hv;
     g_cpu_count = hv->cpu_count;
     uint32_t cpus = hv->cpu_count;
