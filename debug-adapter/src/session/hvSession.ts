@@ -25,6 +25,7 @@ import {
   HV_STOP_EVENT,
   HvInfoResponse,
   HvRunningEventBody,
+  ResetResponse,
   VmcsWriteArguments,
   VmcsWriteResponse,
 } from './customProtocol';
@@ -153,7 +154,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
     const runtime = new HvRuntime(config);
     this.runtime = runtime;
     runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
-    runtime.on('terminated', (message: string) => this.targetGone(message));
+    runtime.on('terminated', (message: string, restart: boolean) => this.targetGone(message, restart));
     // The firmware console (COM1) of a launched emulator, for the Debug Console. Bochs sends a
     // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS.
     let pendingText = '';
@@ -505,6 +506,13 @@ export class HvDebugSession extends GDBTargetDebugSession {
       }
       case HV_REQUEST.exitStats:
         return exitStatsResponse(this.vmcsTables(), await rt.hv.exitCounters());
+      case HV_REQUEST.reset: {
+        // QHv.reset (a target we did not launch) is answered only while the target is stopped
+        // (the proxy holds queries while it runs): stop it first, silently.
+        if (this.isRunning && rt.hv.info && !rt.target) await this.pauseIfNeeded(true);
+        const r: ResetResponse = { how: await rt.reset() };
+        return r;
+      }
       default:
         throw new Error('unknown request');
     }
@@ -638,11 +646,11 @@ export class HvDebugSession extends GDBTargetDebugSession {
     this.sendResponse(response);
   }
 
-  private targetGone(message: string): void {
+  private targetGone(message: string, restart = false): void {
     if (this.terminatedSent) return;
     this.terminatedSent = true;
     this.sendEvent(new OutputEvent(`uefi-hv: ${message}\n`, 'important'));
-    this.sendEvent(new TerminatedEvent());
+    this.sendEvent(new TerminatedEvent(restart || undefined));
     void this.gdb?.sendGDBExit().catch(() => undefined);
   }
 
