@@ -25,6 +25,7 @@ import {
   HV_STOP_EVENT,
   HvInfoResponse,
   HvRunningEventBody,
+  ResetResponse,
   VmcsWriteArguments,
   VmcsWriteResponse,
 } from './customProtocol';
@@ -46,6 +47,11 @@ const SHORT_EPT = /^ept\s+(0x[0-9a-fA-F]+|[0-9]+)$/;
 // readMemory/writeMemory references into guest-physical memory: "gpa:0x1000".
 const GPA_REF = /^gpa:(0x[0-9a-fA-F]+|[0-9]+)$/;
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
+
+const CONSOLE_FLUSH_MS = 50;
+
 export const GDB_INSTALL_HINT = 'install it: sudo apt-get install gdb';
 
 export class HvDebugSession extends GDBTargetDebugSession {
@@ -55,12 +61,25 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private tables?: VmcsTables;
   private hvRefs = new Map<number, HvRef>();
   private nextHvRef = HV_REF_BASE;
-  private vmcsNow?: Map<number, bigint>;
+  // This stop's VMCS and guest registers: one round trip each, shared by every view; started as
+  // soon as the stop reply crosses the link when the user looked at them at the last stop (the
+  // link idles while gdb and the client go back and forth), else on first use.
+  private vmcsFetch?: Promise<Map<number, bigint>>;
+  private vmcsLast?: Map<number, bigint>;
   private vmcsBefore?: Map<number, bigint>;
+  private gregsFetch?: Promise<Map<string, bigint>>;
+  private wantVmcs = false;
+  private wantGuest = false;
   private stopSummary?: Promise<string | undefined>;
   private entryStopPending = false;
   private exitFiltersSeeded = false;
   private lastStop?: { cpu: number; exit: string };
+  // A VM-exit stop is taken in the stub (exit_stop, before the handler runs); the user wants the
+  // handler. The adapter runs that CPU on to the handler's first line (a temporary hardware
+  // breakpoint) and reports the stop there, with the VM exit's text.
+  private landing?: { text: string; allThreadsStopped?: boolean };
+  private readonly handlerByReason = new Map<number, string | undefined>();
+  private stopReason?: number; // basic exit reason of the current VM-exit stop
 
   private hvRef(r: HvRef): number {
     const id = this.nextHvRef++;
@@ -84,6 +103,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         conditionDescription: f.conditionHelp,
         default: false,
       }));
+      body.supportTerminateDebuggee = true; // launch + terminateDebuggee false: detach, target runs on
       response.body = body;
     }
     if (response.command === 'scopes' && response.success && this.runtime?.hv.info) {
@@ -141,7 +161,29 @@ export class HvDebugSession extends GDBTargetDebugSession {
     const runtime = new HvRuntime(config);
     this.runtime = runtime;
     runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
-    runtime.on('terminated', (message: string) => this.targetGone(message));
+    runtime.on('terminated', (message: string, restart: boolean) => this.targetGone(message, restart));
+    // The firmware console (COM1) of a launched emulator, for the Debug Console. Bochs sends a
+    // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS.
+    let pendingText = '';
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      const clean = pendingText.replace(ANSI, '');
+      pendingText = '';
+      if (clean) this.sendEvent(new OutputEvent(clean, 'stdout'));
+    };
+    runtime.on('console', (text: string) => {
+      pendingText += text;
+      const nl = pendingText.lastIndexOf('\n');
+      if (nl >= 0) {
+        const rest = pendingText.slice(nl + 1);
+        pendingText = pendingText.slice(0, nl + 1);
+        flush();
+        pendingText = rest;
+      }
+      if (pendingText && !flushTimer) flushTimer = setTimeout(flush, CONSOLE_FLUSH_MS);
+    });
     process.once('exit', () => runtime.target?.killGroup('SIGKILL')); // never leave an emulator behind
     let port: number;
     try {
@@ -162,6 +204,10 @@ export class HvDebugSession extends GDBTargetDebugSession {
         'set architecture i386:x86-64',
         'set remotetimeout ' + Math.ceil(config.timeouts.requestTimeout / 1000),
         ...(d ? [`add-symbol-file "${d.symbols}" -o 0x${d.base.toString(16)}`] : []),
+        // The stub's memory does not change while the target is stopped (every CPU parked): let
+        // gdb cache it within a stop (flushed when the target resumes). gdb otherwise reads the
+        // byte at the PC several times per stop, a link round trip each (~45 ms under Bochs).
+        ...(runtime.hv.info ? ['mem 0 0 cache'] : []),
       ],
     };
     runtime.proxy!.on('stop', (reply: string) => this.onTargetStop(reply));
@@ -171,9 +217,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
   // A stop reply crossed the link: start building the VM-exit line now, so the stopped event
   // that gdb's MI report triggers carries it.
   private onTargetStop(reply: string): void {
-    this.vmcsBefore = this.vmcsNow ?? this.vmcsBefore;
-    this.vmcsNow = undefined;
     this.hvRefs.clear();
+    // The stop at the handler after a VM-exit stop: same exit, same VMCS and guest registers, and
+    // its summary is already built.
+    if (this.landing) return;
+    if (this.vmcsLast) this.vmcsBefore = this.vmcsLast;
+    this.vmcsLast = undefined;
+    this.vmcsFetch = undefined;
+    this.gregsFetch = undefined;
     this.stopSummary = undefined;
     const rt = this.runtime;
     if (!rt?.hv.info) return;
@@ -184,9 +235,12 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     const exit = stop.vmexit;
+    this.stopReason = exit ? exit.reason & 0xffff : undefined;
+    if (this.wantVmcs) void this.vmcsValues().catch(() => undefined);
+    if (this.wantGuest && !exit) void this.guestRegs().catch(() => undefined);
+    this.wantVmcs = this.wantGuest = false;
     if (!exit) return;
-    this.stopSummary = rt.hv
-      .guestRegisters()
+    this.stopSummary = this.guestRegs()
       .catch(() => undefined)
       .then((gregs) => {
         const text = exitSummary(this.vmcsTables(), exit, stop.cpu, gregs);
@@ -199,6 +253,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
 
   // Besides DAP's 'continued': the views poll exit counts while the target runs.
   sendContinuedEvent(threadId: number, allThreadsContinued?: boolean): void {
+    if (this.landing) return; // our own run to the handler: the user sees one stop
     super.sendContinuedEvent(threadId, allThreadsContinued);
     const body: HvRunningEventBody = { threadId };
     if (this.runtime?.hv.info) this.sendEvent(new Event(HV_RUNNING_EVENT, body));
@@ -209,23 +264,104 @@ export class HvDebugSession extends GDBTargetDebugSession {
       this.entryStopPending = false;
       reason = 'entry';
     }
+    const landed = this.landing;
+    if (landed) {
+      this.landing = undefined;
+      this.stopSummary = undefined;
+      this.sendExitStop(landed.text, threadId, landed.allThreadsStopped);
+      return;
+    }
     const pending = this.stopSummary;
     if (!pending) {
       super.sendStoppedEvent(reason, threadId, allThreadsStopped);
       return;
     }
-    void pending.then((text) => {
+    const basic = this.stopReason;
+    void pending.then(async (text) => {
       if (!text) return super.sendStoppedEvent(reason, threadId, allThreadsStopped);
-      const ev = new StoppedEvent('exception', threadId, text) as DebugProtocol.StoppedEvent;
-      ev.body.description = text;
-      ev.body.allThreadsStopped = allThreadsStopped;
-      this.sendEvent(ev);
+      if (basic !== undefined && (await this.runToHandler(basic, text, allThreadsStopped))) return;
+      this.sendExitStop(text, threadId, allThreadsStopped);
     });
   }
 
-  private async vmcsValues(): Promise<Map<number, bigint>> {
-    this.vmcsNow ??= await this.runtime!.hv.vmcs(); // one round trip for the whole VMCS
-    return this.vmcsNow;
+  private sendExitStop(text: string, threadId: number, allThreadsStopped?: boolean): void {
+    // As the base class does on every stop: frames and variables of the last stop are gone.
+    this.frameHandles.reset();
+    this.variableHandles.reset();
+    const ev = new StoppedEvent('exception', threadId, text) as DebugProtocol.StoppedEvent;
+    ev.body.description = text;
+    ev.body.allThreadsStopped = allThreadsStopped;
+    this.sendEvent(ev);
+  }
+
+  // The handler the dispatcher calls for a basic exit reason, by name (the driver's table
+  // `handlers` in exits/dispatch.c), or undefined where there is none.
+  private async handlerFor(basic: number): Promise<string | undefined> {
+    if (this.handlerByReason.has(basic)) return this.handlerByReason.get(basic);
+    let name: string | undefined;
+    try {
+      const r = (await this.gdb.sendCommand(`-data-evaluate-expression "handlers[${basic}]"`)) as {
+        value?: string;
+      };
+      name = /<([A-Za-z_][A-Za-z0-9_]*)>/.exec(r.value ?? '')?.[1];
+    } catch {
+      name = undefined;
+    }
+    this.handlerByReason.set(basic, name);
+    return name;
+  }
+
+  // Run on to the exit handler: a temporary hardware breakpoint on it, continue; the next stop
+  // (sendStoppedEvent with `landing` set) is reported with the exit's text. False if it cannot.
+  private async runToHandler(basic: number, text: string, allThreadsStopped?: boolean): Promise<boolean> {
+    const handler = await this.handlerFor(basic);
+    if (!handler) return false;
+    try {
+      await this.gdb.sendCommand(`-break-insert -t -h ${handler}`);
+    } catch {
+      try {
+        await this.gdb.sendCommand(`-break-insert -t ${handler}`);
+      } catch {
+        return false;
+      }
+    }
+    this.landing = { text, allThreadsStopped };
+    try {
+      await sendExecContinue(this.gdb);
+      return true;
+    } catch {
+      this.landing = undefined;
+      return false;
+    }
+  }
+
+  private vmcsValues(): Promise<Map<number, bigint>> {
+    let f = this.vmcsFetch;
+    if (!f) {
+      const fetch = this.runtime!.hv.vmcs(); // one round trip for the whole VMCS
+      this.vmcsFetch = f = fetch;
+      fetch.then(
+        (m) => {
+          if (this.vmcsFetch === fetch) this.vmcsLast = m;
+        },
+        () => {
+          if (this.vmcsFetch === fetch) this.vmcsFetch = undefined; // the next use asks again
+        },
+      );
+    }
+    return f;
+  }
+
+  private guestRegs(): Promise<Map<string, bigint>> {
+    let f = this.gregsFetch;
+    if (!f) {
+      const fetch = this.runtime!.hv.guestRegisters();
+      this.gregsFetch = f = fetch;
+      fetch.catch(() => {
+        if (this.gregsFetch === fetch) this.gregsFetch = undefined;
+      });
+    }
+    return f;
   }
 
   private toVariables(nodes: VmcsNode[]): DebugProtocol.Variable[] {
@@ -250,13 +386,15 @@ export class HvDebugSession extends GDBTargetDebugSession {
     try {
       let variables: DebugProtocol.Variable[];
       if (ref.kind === 'guest') {
-        const regs = await this.runtime!.hv.guestRegisters();
+        this.wantGuest = true;
+        const regs = await this.guestRegs();
         variables = [...regs].map(([name, v]) => ({
           name,
           value: `0x${v.toString(16).padStart(16, '0')}`,
           variablesReference: 0,
         }));
       } else if (ref.kind === 'vmcs') {
+        this.wantVmcs = true;
         const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
         variables = this.toVariables(nodes);
       } else {
@@ -282,6 +420,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
           throw new Error(`no guest register ${args.name}`);
         const v = BigInt(args.value.trim());
         await hv.guestRegisterWrite(args.name as GuestRegister, v);
+        this.gregsFetch = undefined;
         response.body = { value: `0x${v.toString(16).padStart(16, '0')}` };
       } else {
         const f = this.vmcsTables().byName.get(args.name);
@@ -290,7 +429,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         const v = parseFieldValue(f, args.value);
         if (typeof v !== 'bigint') throw new Error(v.error);
         await hv.vmcsWrite(f.encoding, v);
-        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        this.vmcsFetch = undefined; // the next read comes from the target: proof the write took
         response.body = { value: `0x${v.toString(16)}` };
       }
       this.sendResponse(response);
@@ -383,6 +522,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         return info;
       }
       case HV_REQUEST.vmcs: {
+        this.wantVmcs = true;
         const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
         return vmcsResponse(this.vmcsTables(), nodes, this.lastStop?.cpu ?? 0);
       }
@@ -394,7 +534,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         const v = parseFieldValue(f, String(a.value));
         if (typeof v !== 'bigint') throw new Error(v.error);
         await rt.hv.vmcsWrite(f.encoding, v);
-        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        this.vmcsFetch = undefined; // the next read comes from the target: proof the write took
         const r: VmcsWriteResponse = { value: hex(v) };
         return r;
       }
@@ -411,6 +551,13 @@ export class HvDebugSession extends GDBTargetDebugSession {
       }
       case HV_REQUEST.exitStats:
         return exitStatsResponse(this.vmcsTables(), await rt.hv.exitCounters());
+      case HV_REQUEST.reset: {
+        // QHv.reset (a target we did not launch) is answered only while the target is stopped
+        // (the proxy holds queries while it runs): stop it first, silently.
+        if (this.isRunning && rt.hv.info && !rt.target) await this.pauseIfNeeded(true);
+        const r: ResetResponse = { how: await rt.reset() };
+        return r;
+      }
       default:
         throw new Error('unknown request');
     }
@@ -459,7 +606,9 @@ export class HvDebugSession extends GDBTargetDebugSession {
     // stopped where the attach found the target.
     const driver = this.runtime?.driver;
     const stopOnEntry = this.hvConfig?.stopOnEntry ?? false;
-    if (this.hvConfig?.request === 'attach' && stopOnEntry) {
+    // With the uefi-hv stub (Bochs, hardware) the driver's entry has run before the stub answers:
+    // stopOnEntry stops where the stub stopped the target, as an attach does.
+    if ((this.hvConfig?.request === 'attach' || this.runtime?.entryPassed) && stopOnEntry) {
       await super.configurationDoneRequest(response, args);
       // The base class resumes a target it found stopped at attach; stop it again, as 'entry'.
       this.entryStopPending = true;
@@ -467,7 +616,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
       else this.sendStoppedEvent('entry', 1, true);
       return;
     }
-    if (driver && stopOnEntry && !this.terminatedSent) {
+    if (driver && stopOnEntry && !this.terminatedSent && !this.runtime?.entryPassed) {
       this.entryStopPending = true; // the temporary breakpoint's stop is reported as 'entry'
       try {
         await this.gdb.sendCommand(`-break-insert -t *0x${driver.entry.toString(16)}`);
@@ -542,11 +691,11 @@ export class HvDebugSession extends GDBTargetDebugSession {
     this.sendResponse(response);
   }
 
-  private targetGone(message: string): void {
+  private targetGone(message: string, restart = false): void {
     if (this.terminatedSent) return;
     this.terminatedSent = true;
     this.sendEvent(new OutputEvent(`uefi-hv: ${message}\n`, 'important'));
-    this.sendEvent(new TerminatedEvent());
+    this.sendEvent(new TerminatedEvent(restart || undefined));
     void this.gdb?.sendGDBExit().catch(() => undefined);
   }
 
@@ -555,10 +704,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
     args: DebugProtocol.DisconnectArguments,
   ): Promise<void> {
     this.terminatedSent = true; // the user ended it: no second message
+    const rt = this.runtime;
+    // attach never ends the target; launch keeps it only when asked (terminateDebuggee false).
+    const keep = this.hvConfig?.request === 'attach' || args?.terminateDebuggee === false;
     try {
       await super.disconnectRequest(response, args);
     } finally {
-      await this.runtime?.dispose();
+      if (keep) await rt?.detach().catch(() => undefined);
+      if (!keep || this.hvConfig?.request === 'attach') await rt?.dispose();
     }
   }
 }
