@@ -343,7 +343,7 @@ describe('debug adapter on QEMU TCG: the target resets itself', function () {
 
 describe('debug adapter on QEMU TCG: hv/reset', function () {
   this.timeout(300_000);
-  const client = new LoggedClient();
+  const client = new LoggedClient(ROOT);
   let emulatorPid = 0;
 
   after(async () => {
@@ -353,7 +353,7 @@ describe('debug adapter on QEMU TCG: hv/reset', function () {
   });
 
   it('hv/reset resets through QMP: the reset is named, terminated, the emulator gone', async () => {
-    startLog(client, 'hv-reset');
+    client.startLog(RESULTS, 'hv-reset');
     await client.start();
     const stopped = client.waitForEvent('stopped', 240_000);
     await client.launch({ profile: 'qemu-tcg', stopOnEntry: true, cwd: ROOT });
