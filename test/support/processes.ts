@@ -12,12 +12,15 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Line (1-based) of the first line of `file` containing `text`: tests find lines by content. */
-export function lineOf(file: string, text: string): number {
-  const i = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `'${text}' not in ${file}`);
+/**
+ * Line (1-based) of the first line of `file` containing `text`, at or after the first line
+ * containing `after` if given (a function's opening line): tests find lines by content.
+ */
+export function lineOf(file: string, text: string, after?: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const from = after === undefined ? 0 : lines.findIndex((l) => l.includes(after));
+  assert.ok(from >= 0, `'${after}' not in ${file}`);
+  const i = lines.findIndex((l, n) => n >= from && l.includes(text));
+  assert.ok(i >= 0, `'${text}' not in ${file}${after === undefined ? '' : ` after '${after}'`}`);
   return i + 1;
 }

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { lineOf } from '../support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
@@ -22,15 +23,6 @@ const STOP_TIMEOUT_MS = Number(process.env.HV_TEST_STOP_TIMEOUT_MS ?? 180_000);
 const AT_LEAF = 0x4711abcen; // test/guest/adapter_target.c
 const PATTERN_TAG = 'uefi-hv gpa test';
 const RFLAGS_AC = 1n << 18n;
-
-function lineOf(file: string, text: string): number {
-  const i = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `'${text}' not in ${file}`);
-  return i + 1;
-}
 
 // The guest app's page: a tag, then byte i = (i * 37 + 11) mod 256.
 function patternBytes(n: number): Buffer {
@@ -311,7 +303,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
 
   it('a breakpoint in the CPUID exit handler is hit for that exit, and step over moves a line', async () => {
     // Further down the handler than where the VM-exit stop landed: hit by this same exit.
-    const line = lineOf(CPUID_C, 'r->rax = c.eax;');
+    const line = lineOf(CPUID_C, 'r->rax = c.eax;', 'int hv_exit_cpuid(');
     const bp = await a.setBreakpointsRequest({ source: { path: CPUID_C }, breakpoints: [{ line }] });
     assert.ok(bp.body.breakpoints[0].verified, JSON.stringify(bp.body.breakpoints[0]));
     let stopped = a.waitForEvent('stopped', STOP_TIMEOUT_MS);
