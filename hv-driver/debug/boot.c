@@ -43,6 +43,7 @@ typedef struct {
     idt_gate_t *idt;
     idt_gate_t saved[2]; /* the firmware's #DB and #BP gates */
     uint64_t window_us;
+    uint64_t fw_dr[6]; /* the firmware's DR0-3, DR6, DR7 on the BSP, put back at the end */
     uint32_t bsp_apic;
     uint8_t pending_sig; /* set by the window's poll before its int3: 5 attach, 2 Ctrl-C */
 } boot_debug_t;
@@ -398,6 +399,13 @@ bool hv_debug_boot_begin(void) {
         .lib_segment = hv_debug_lowest_section(hv_image_base()),
     };
     hv_stub_session_init(&b->session, &hv_uart_link_ops, &b->uart, &boot_target_ops, b);
+    uint64_t *f = b->fw_dr;
+    __asm__ volatile("mov %%dr0, %0" : "=r"(f[0]));
+    __asm__ volatile("mov %%dr1, %0" : "=r"(f[1]));
+    __asm__ volatile("mov %%dr2, %0" : "=r"(f[2]));
+    __asm__ volatile("mov %%dr3, %0" : "=r"(f[3]));
+    __asm__ volatile("mov %%dr6, %0" : "=r"(f[4]));
+    __asm__ volatile("mov %%dr7, %0" : "=r"(f[5]));
     hook(b);
     g_boot = b;
     return true;
@@ -444,7 +452,14 @@ void hv_debug_boot_wait(void) {
 static void finish(boot_debug_t *b) {
     hv_stub_remove_all(&b->session.stub); /* every int3 restored while the gates are ours */
     clear_dr7();
+    const uint64_t *f = b->fw_dr; /* the firmware's debug registers as they were */
+    __asm__ volatile("mov %0, %%dr0" : : "r"(f[0]));
+    __asm__ volatile("mov %0, %%dr1" : : "r"(f[1]));
+    __asm__ volatile("mov %0, %%dr2" : : "r"(f[2]));
+    __asm__ volatile("mov %0, %%dr3" : : "r"(f[3]));
+    __asm__ volatile("mov %0, %%dr6" : : "r"(f[4]));
     unhook(b);
+    __asm__ volatile("mov %0, %%dr7" : : "r"(f[5]));
     g_boot = NULL;
     hv_free_pages(b, (sizeof(boot_debug_t) + HV_PAGE_SIZE - 1) / HV_PAGE_SIZE);
 }
