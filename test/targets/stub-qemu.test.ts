@@ -22,7 +22,6 @@ const BOOT_TIMEOUT_MS = Number(process.env.HV_TEST_QEMU_BOOT_TIMEOUT_MS ?? 12000
 const GDB_TIMEOUT_MS = Number(process.env.HV_TEST_GDB_TIMEOUT_MS ?? 180000);
 const WINDOW_S = Number(process.env.HV_TEST_LOAD_WINDOW_S ?? 15);
 const INTERRUPT_AFTER_MS = Number(process.env.HV_TEST_INTERRUPT_AFTER_MS ?? 1500);
-const DRAIN_MS = Number(process.env.HV_TEST_DRAIN_MS ?? 500);
 // HvDebugPort's vendor GUID (hv-driver/include/hv/stub.h).
 const VAR_GUID = '5d7c1f5a-3b8e-4c62-9a41-2e6fd017b358';
 
@@ -44,20 +43,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-// OVMF mirrors its console on every serial port, COM2 included, until the stub takes the UART:
-// the bridge kept those bytes for the first client. Read them off so gdb starts on a clean line
-// (a '-' in the shell's echo reads as a NAK to gdb).
-async function drainBridge(port: number): Promise<number> {
-  const s = net.createConnection({ host: '127.0.0.1', port });
-  let n = 0;
-  s.on('data', (d: Buffer) => (n += d.length));
-  await new Promise<void>((r) => s.once('connect', () => r()));
-  await new Promise((r) => setTimeout(r, DRAIN_MS));
-  s.destroy();
-  await new Promise((r) => setTimeout(r, 100));
-  return n;
 }
 
 function waitFor(get: () => string, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
@@ -111,7 +96,6 @@ describe('debug stub on the load path under QEMU TCG (no VT-x) with real gdb', f
     const r = run;
     await r.started();
     await r.waitConsole(/debug stub: load path waits \d+ s for a debugger/, BOOT_TIMEOUT_MS);
-    await drainBridge(port);
 
     const script = path.join(tmp, 'session.gdb');
     fs.writeFileSync(

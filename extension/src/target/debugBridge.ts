@@ -1,8 +1,11 @@
 // The host end of the hypervisor's debug link: the emulator's COM2 is a TCP server (Bochs
 // `com2: mode=socket-server`, QEMU `-chardev socket,server=on`); this bridge connects to it at once
 // (Bochs does not start the machine until a client is there) and offers 127.0.0.1:<port> to gdb or
-// the debug adapter, relaying bytes both ways. Bytes the stub sends while no debugger is attached
-// are kept (up to a bound) and delivered to the next one.
+// the debug adapter, relaying bytes both ways. While no debugger is attached, what arrives is kept
+// (up to a bound) and the next one gets it from the last '$' on: a packet the stub is still
+// retransmitting reaches it, the firmware's console echo on COM2 (OVMF mirrors its console on
+// every serial port until the stub takes the UART) does not, so a '-' in that text never reads as
+// a NAK to gdb.
 //
 // Latency: Bochs writes one byte per send(); with Nagle on our side and delayed ACKs on Linux a
 // byte round trip costs tens of ms. setNoDelay(true) on both sockets removes Nagle; TCP_QUICKACK is
@@ -111,7 +114,9 @@ export class DebugBridge extends EventEmitter {
     s.setNoDelay(true);
     this.client = s;
     this.emit('client', `${s.remoteAddress}:${s.remotePort}`);
-    for (const b of this.pending) s.write(b);
+    const kept = Buffer.concat(this.pending);
+    const packet = kept.lastIndexOf(0x24); // '$'
+    if (packet >= 0) s.write(kept.subarray(packet));
     this.pending = [];
     this.pendingBytes = 0;
     s.on('data', (d: Buffer) => {
