@@ -19,8 +19,13 @@ export class LoggedClient extends DebugClient {
     );
     this.on('output', (e: DebugProtocol.OutputEvent) => {
       this.outputs.push(e.body.output);
-      this.log?.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
+      this.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
     });
+  }
+
+  // An event can come after the test's log was closed (the adapter's last words): not an error.
+  private write(text: string): void {
+    if (this.log?.writableEnded === false) this.log.write(text);
   }
 
   /** Starts a new log file, named after the test, in `dir`. */
@@ -42,14 +47,14 @@ export class LoggedClient extends DebugClient {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   send(command: string, args?: any): Promise<any> {
-    this.log?.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
+    this.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
     return super.send(command, args).then(
       (r) => {
-        this.log?.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
+        this.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
         return r;
       },
       (e: Error) => {
-        this.log?.write(`< ${command} ERROR ${e.message}\n`);
+        this.write(`< ${command} ERROR ${e.message}\n`);
         throw e;
       },
     );
@@ -57,7 +62,7 @@ export class LoggedClient extends DebugClient {
 
   waitForEvent(type: string, timeout?: number): Promise<DebugProtocol.Event> {
     return super.waitForEvent(type, timeout).then((e) => {
-      this.log?.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
+      this.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
       return e;
     });
   }
