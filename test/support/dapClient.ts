@@ -28,6 +28,23 @@ export class LoggedClient extends DebugClient {
     if (this.log?.writableEnded === false) this.log.write(text);
   }
 
+  /** Everything the adapter printed (Debug Console, the firmware console included). */
+  get allOutput(): string {
+    return this.outputs.join('');
+  }
+
+  /** Waits until the adapter's output matches `re`. */
+  async waitForOutput(re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+    const t0 = Date.now();
+    for (;;) {
+      const m = re.exec(this.allOutput);
+      if (m) return m;
+      if (Date.now() - t0 > ms)
+        throw new Error(`no ${what} within ${ms} ms; output tail:\n${this.allOutput.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Starts a new log file, named after the test, in `dir`. */
   startLog(dir: string, title: string): void {
     fs.mkdirSync(dir, { recursive: true });

@@ -9,13 +9,12 @@ import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { lineOf } from '../support/processes';
+import { LoggedClient, resultsDir } from '../support/dapClient';
+import { alive, lineOf } from '../support/processes';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const ADAPTER = path.join(ROOT, 'out/debug-adapter/src/main.js');
-const RESULTS = path.join(process.env.HV_RESULTS_DIR ?? path.join(ROOT, 'test-results'), 'adapter-bochs');
+const RESULTS = resultsDir(ROOT, 'adapter-bochs');
 const BUILD = path.join(ROOT, 'hv-driver/build/DEBUG');
 const CPUID_C = path.join(ROOT, 'hv-driver/exits/cpuid.c');
 const BOOT_TIMEOUT_MS = Number(process.env.HV_TEST_BOOT_TIMEOUT_MS ?? 360_000);
@@ -32,70 +31,6 @@ function patternBytes(n: number): Buffer {
   return b;
 }
 
-// A DebugClient that writes every request, response and awaited event to the current test's log.
-class LoggedClient extends DebugClient {
-  log?: fs.WriteStream;
-  readonly outputs: string[] = [];
-  constructor() {
-    super('node', ADAPTER, 'uefi-hv', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
-    this.on('output', (e: DebugProtocol.OutputEvent) => {
-      this.outputs.push(e.body.output);
-      // An output event can come after the log was closed (the adapter's last words): not an error.
-      if (this.log?.writableEnded === false)
-        this.log.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
-    });
-  }
-  get allOutput(): string {
-    return this.outputs.join('');
-  }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  send(command: string, args?: any): Promise<any> {
-    this.log?.write(`> ${command} ${JSON.stringify(args ?? {})}\n`);
-    return super.send(command, args).then(
-      (r) => {
-        this.log?.write(`< ${command} ${JSON.stringify(r.body ?? {}).slice(0, 4000)}\n`);
-        return r;
-      },
-      (e: Error) => {
-        this.log?.write(`< ${command} ERROR ${e.message}\n`);
-        throw e;
-      },
-    );
-  }
-  waitForEvent(type: string, timeout?: number): Promise<DebugProtocol.Event> {
-    return super.waitForEvent(type, timeout).then((e) => {
-      this.log?.write(`event ${type} ${JSON.stringify(e.body ?? {})}\n`);
-      return e;
-    });
-  }
-  // Until the adapter's output (Debug Console, firmware console included) matches.
-  async waitForOutput(re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-    const t0 = Date.now();
-    for (;;) {
-      const m = re.exec(this.allOutput);
-      if (m) return m;
-      if (Date.now() - t0 > ms)
-        throw new Error(`no ${what} within ${ms} ms; output tail:\n${this.allOutput.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-function startLog(client: LoggedClient, title: string): void {
-  fs.mkdirSync(RESULTS, { recursive: true });
-  client.log?.end();
-  client.log = fs.createWriteStream(path.join(RESULTS, `${title.replace(/[^A-Za-z0-9]+/g, '-')}.log`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // Live (not zombie) members of a process group.
 function groupMembers(pgid: number): string {
   return spawnSync('ps', ['-o', 'pid=,stat=,comm=', '-g', String(pgid)], { encoding: 'utf8' })
@@ -108,8 +43,8 @@ const hexOf = (s: string): bigint => BigInt(/0x[0-9a-fA-F]+/.exec(s)![0]);
 
 describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link proxy, one boot', function () {
   this.timeout(BOOT_TIMEOUT_MS + STOP_TIMEOUT_MS);
-  const a = new LoggedClient(); // launches Bochs
-  const b = new LoggedClient(); // attaches later, to the same running target
+  const a = new LoggedClient(ROOT); // launches Bochs
+  const b = new LoggedClient(ROOT); // attaches later, to the same running target
   let emulatorPid = 0;
   let driverBase = 0n;
   let threadId = 1;
@@ -122,7 +57,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
     if (spawnSync('gdb', ['--version']).error) throw new Error('gdb is missing: sudo apt-get install -y gdb');
     execFileSync('make', ['-s', '-C', path.join(ROOT, 'hv-driver'), '-j2'], { stdio: 'inherit' });
     fs.rmSync(RESULTS, { recursive: true, force: true });
-    startLog(a, 'launch');
+    a.startLog(RESULTS, 'launch');
     await a.start();
     const stopped = a.waitForEvent('stopped', BOOT_TIMEOUT_MS);
     await a.launch({
@@ -151,7 +86,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
     driverBase = BigInt(/driver HvDxe\.efi at (0x[0-9a-f]+)/.exec(a.allOutput)?.[1] ?? '0');
   });
   beforeEach(function () {
-    startLog(a, this.currentTest?.title ?? 'test');
+    a.startLog(RESULTS, this.currentTest?.title ?? 'test');
   });
   after(async () => {
     try {
@@ -386,7 +321,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
   });
 
   it('attach (a second client) to the running target: stops, CPUs, driver at the same base, stack', async () => {
-    startLog(b, 'attach');
+    b.startLog(RESULTS, 'attach');
     await b.start();
     await b.initializeRequest({
       adapterID: 'uefi-hv',
@@ -422,7 +357,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
   });
 
   it('the emulator killed mid-session: terminated, a clear message, nothing left running', async () => {
-    startLog(b, 'kill');
+    b.startLog(RESULTS, 'kill');
     const terminated = b.waitForEvent('terminated', 30_000);
     process.kill(emulatorPid, 'SIGKILL');
     await terminated;
@@ -438,7 +373,7 @@ describe('debug adapter on Bochs (2 CPUs): the hypervisor stub behind the link p
 // boot: the emulator stopped, terminated with restart: true (the client starts the session again).
 describe('debug adapter on Bochs: hv/reset restarts the session', function () {
   this.timeout(BOOT_TIMEOUT_MS + STOP_TIMEOUT_MS);
-  const client = new LoggedClient();
+  const client = new LoggedClient(ROOT);
   let emulatorPid = 0;
 
   after(async () => {
@@ -451,7 +386,7 @@ describe('debug adapter on Bochs: hv/reset restarts the session', function () {
   });
 
   it('hv/reset: the reset named, the emulator and its group gone, terminated asks for a restart', async () => {
-    startLog(client, 'hv-reset');
+    client.startLog(RESULTS, 'hv-reset');
     await client.start();
     const stopped = client.waitForEvent('stopped', BOOT_TIMEOUT_MS);
     await client.launch({
