@@ -46,7 +46,12 @@ int hv_apic_setup(hv_global_t *hv) {
 
 void hv_apic_read_ids(hv_vcpu_t *v) {
     v->apic_id = hv_cpuid(1, 0).ebx >> 24;
-    v->x2apic_id = hv_cpuid(0, 0).eax >= 0xb ? hv_cpuid(0xb, 0).edx : v->apic_id;
+    v->x2apic_id = v->apic_id;
+    if (hv_cpuid(0, 0).eax >= 0xb) {
+        hv_cpuid_t x = hv_cpuid(0xb, 0);
+        if (x.ebx != 0) /* EBX = 0: the leaf is not really implemented */
+            v->x2apic_id = x.edx;
+    }
 }
 
 /* ---- the ICR ------------------------------------------------------------------------------------
