@@ -46,7 +46,12 @@ int hv_apic_setup(hv_global_t *hv) {
 
 void hv_apic_read_ids(hv_vcpu_t *v) {
     v->apic_id = hv_cpuid(1, 0).ebx >> 24;
-    v->x2apic_id = hv_cpuid(0, 0).eax >= 0xb ? hv_cpuid(0xb, 0).edx : v->apic_id;
+    v->x2apic_id = v->apic_id;
+    if (hv_cpuid(0, 0).eax >= 0xb) {
+        hv_cpuid_t x = hv_cpuid(0xb, 0);
+        if (x.ebx != 0) /* EBX = 0: the leaf is not really implemented */
+            v->x2apic_id = x.edx;
+    }
 }
 
 /* ---- the ICR ------------------------------------------------------------------------------------
@@ -156,17 +161,20 @@ static bool guest_translate(hv_global_t *hv, uint64_t la, uint64_t *gpa) {
     return false;
 }
 
-/* Up to HV_INSN_MAX bytes at the guest's CS:RIP; returns how many could be read. */
+/* Up to HV_INSN_MAX bytes at the guest's CS:RIP; returns how many could be read. One walk per
+ * page touched (an instruction spans two at most): every EOI an xAPIC guest writes comes here. */
 static size_t fetch_code(hv_global_t *hv, uint8_t *code, bool long_mode) {
     uint64_t rip = hv_vmread(VMCS_GUEST_RIP);
     uint64_t la = long_mode ? rip : (hv_vmread(VMCS_GUEST_CS_BASE) + rip) & 0xffffffffull;
     size_t n = 0;
     hv_ept_lock(hv);
-    for (; n < HV_INSN_MAX; n++) {
-        uint64_t gpa, hpa;
-        if (!guest_translate(hv, la + n, &gpa) || !(hpa = readable_gpa(hv, gpa)))
+    while (n < HV_INSN_MAX) {
+        uint64_t at = la + n, gpa, hpa;
+        if (!guest_translate(hv, at, &gpa) || !(hpa = readable_gpa(hv, gpa)))
             break;
-        code[n] = *(volatile uint8_t *)(uintptr_t)hpa;
+        size_t in_page = HV_PAGE_SIZE - (size_t)(at & (HV_PAGE_SIZE - 1));
+        for (size_t i = 0; i < in_page && n < HV_INSN_MAX; i++, n++)
+            code[n] = *(volatile uint8_t *)(uintptr_t)(hpa + i);
     }
     hv_ept_unlock(hv);
     return n;

@@ -384,6 +384,7 @@ static void run_checks(uint32_t cpu) {
 
 typedef struct {
     uint32_t cpu;
+    volatile bool present; /* ap_again: the hypervisor answered CPUID there */
 } ap_arg_t;
 
 static void HV_EFIAPI ap_main(void *arg) {
@@ -394,6 +395,13 @@ static void HV_EFIAPI ap_main(void *arg) {
            "CPUID.1:ECX[31] clear: runs without the hypervisor");
     if (ours)
         run_checks(cpu);
+}
+
+/* A second wake-up of the same AP (MP services send INIT-SIPI-SIPI again): the INIT cycle must
+ * repeat, not only work once. */
+static void HV_EFIAPI ap_again(void *arg) {
+    ap_arg_t *a = arg;
+    a->present = (cpuid(1, 0).c >> 31) & 1;
 }
 
 /* From the BSP, before any AP is woken: the hypervisor says every CPU is virtualized, and each
@@ -475,11 +483,21 @@ efi_status_t HV_EFIAPI gt_main(efi_handle_t image, efi_system_table_t *st) {
     for (uint64_t n = 0; mp && n < count; n++) {
         if (n == bsp)
             continue;
-        ap_arg_t arg = {(uint32_t)n};
+        ap_arg_t arg = {(uint32_t)n, false};
         efi_status_t s = mp->startup_this_ap(mp, ap_main, n, NULL, 10000000, &arg, NULL);
         result((uint32_t)n, "ap-started", s == HV_EFI_SUCCESS, "StartupThisAP status 0x%llx",
                (unsigned long long)s);
         check_ap_init((uint32_t)n, (uint32_t)bsp);
+        uint64_t inits_before = vmcall(HV_VMCALL_CPU_STATE, n, 0).rcx;
+        ap_arg_t again = {(uint32_t)n, false};
+        s = mp->startup_this_ap(mp, ap_again, n, NULL, 10000000, &again, NULL);
+        vmcall_t st = vmcall(HV_VMCALL_CPU_STATE, n, 0);
+        result((uint32_t)n, "ap-second-start",
+               s == HV_EFI_SUCCESS && again.present && (st.rbx & HV_CPU_VIRTUALIZED) &&
+                   st.rcx == inits_before + 1,
+               "StartupThisAP status 0x%llx, hypervisor seen %d, flags 0x%llx, INITs %llu -> %llu",
+               (unsigned long long)s, (int)again.present, (unsigned long long)st.rbx,
+               (unsigned long long)inits_before, (unsigned long long)st.rcx);
     }
     if (!exit_boot_services(image, bs)) {
         result((uint32_t)bsp, "after-exit-boot-services-cpuid", false, "ExitBootServices failed");

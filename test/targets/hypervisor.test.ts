@@ -142,6 +142,8 @@ describe('hypervisor under Bochs (2 CPUs, OVMF): guest checks', function () {
       assert.strictEqual(resultOf(cpu, 'init-sipi-virtualized'), 'PASS'));
     it(`cpu${cpu} runs MP services' procedure under the hypervisor`, () =>
       assert.strictEqual(resultOf(cpu, 'ap-hypervisor-present'), 'PASS'));
+    it(`cpu${cpu} woken a second time: one more virtual INIT, still virtualized`, () =>
+      assert.strictEqual(resultOf(cpu, 'ap-second-start'), 'PASS'));
     for (const check of checks) {
       it(`cpu${cpu} ${check}`, () => assert.strictEqual(resultOf(cpu, check), 'PASS'));
     }
