@@ -7,7 +7,7 @@ import { TargetController } from './session/controller';
 import { TargetState } from './session/targetState';
 import { BuildTaskProvider, TASK_SOURCE } from './tasks/taskProvider';
 import { TargetStatusBar } from './ui/statusBar';
-import { registerViews } from './views/register';
+import { HvViewsState, registerViews } from './views/register';
 
 // When the bundle started and finished loading (its first and last lines, see extension/bundle.mjs);
 // under tsc's out/ only this module's own evaluation is seen. VS Code then prepares the extension
@@ -22,6 +22,7 @@ export interface WorkbenchApi {
   phasesMs: Record<string, number>; // load, vscodeWait, then each registration step
   state(): TargetState;
   controller: TargetController;
+  views: HvViewsState; // what the Hypervisor views show now
 }
 
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
@@ -66,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   phase('commands+tasks');
   registerDebugger(context, controller);
   phase('debugger');
-  registerViews(context, controller);
+  const views = registerViews(context, controller);
   phase('views');
   registerLanguageFeatures(context);
   phase('languages');
@@ -76,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     .map(([k, v]) => `${k} ${v.toFixed(1)}`)
     .join(', ');
   log.info(`activated in ${activationMs.toFixed(1)} ms (${detail})`);
-  return { activationMs, phasesMs, state: () => controller.current, controller };
+  return { activationMs, phasesMs, state: () => controller.current, controller, views };
 }
 
 export function deactivate(): void {}

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { TargetController } from '../session/controller';
 import { readSettings } from '../ui/settings';
-import { eptRows, ExitHistory, parseAddress, VmcsFieldItem } from './models';
+import { EptRow, eptRows, ExitHistory, ExitSeries, parseAddress, VmcsFieldItem } from './models';
 import {
   EptWalkArguments,
   EptWalkResponse,
@@ -19,6 +19,14 @@ import { EptWalkView, ExitsView } from './webviews';
 
 type CpuInfo = HvInfoResponse['cpus'][number];
 
+// What each view shows now: read by the extension's API (tests, other extensions).
+export interface HvViewsState {
+  vmcs(): VmcsResponse | undefined;
+  cpus(): CpuInfo[];
+  exits(): ExitSeries | undefined;
+  ept(): { title: string; rows: EptRow[]; address: string; space: string } | { error: string } | undefined;
+}
+
 class CpusProvider implements vscode.TreeDataProvider<CpuInfo> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -26,6 +34,9 @@ class CpusProvider implements vscode.TreeDataProvider<CpuInfo> {
   show(cpus: CpuInfo[]): void {
     this.cpus = cpus;
     this.changed.fire();
+  }
+  get shown(): CpuInfo[] {
+    return this.cpus;
   }
   getChildren(n?: CpuInfo): CpuInfo[] {
     return n ? [] : this.cpus;
@@ -43,7 +54,7 @@ function hvSession(): vscode.DebugSession | undefined {
   return s?.type === 'uefi-hv' ? s : undefined;
 }
 
-export function registerViews(context: vscode.ExtensionContext, controller: TargetController): void {
+export function registerViews(context: vscode.ExtensionContext, controller: TargetController): HvViewsState {
   const vmcs = new VmcsTreeProvider();
   const cpus = new CpusProvider();
   const exits = new ExitsView();
@@ -52,6 +63,8 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
   let poll: NodeJS.Timeout | undefined;
 
   async function walk(text: string, space: 'gpa' | 'gva'): Promise<void> {
+    // Bring the view forward first: its webview exists only once it has been shown.
+    await vscode.commands.executeCommand('uefi-hv.ept.focus').then(undefined, () => undefined);
     const s = hvSession();
     if (!s) return ept.showError('No hypervisor debug session.');
     let address: bigint;
@@ -61,10 +74,13 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
       return ept.showError((e as Error).message);
     }
     try {
-      const args: EptWalkArguments = { address: `0x${address.toString(16)}`, space };
+      const args: EptWalkArguments = {
+        address: `0x${address.toString(16)}`,
+        space,
+      };
       const r = (await s.customRequest(HV_REQUEST.eptWalk, args)) as EptWalkResponse;
       const title = `${space.toUpperCase()} ${r.address}${r.gpa ? ` -> GPA ${r.gpa}` : ''}${r.hpa ? ` -> HPA ${r.hpa}` : ''}${r.fault ? ` (${r.fault})` : ''}`;
-      ept.showRows(title, eptRows(r));
+      ept.showRows(title, eptRows(r), text.trim(), space);
     } catch (e) {
       ept.showError(`hv/eptWalk failed: ${(e as Error).message}`);
     }
@@ -105,6 +121,19 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
       const s = hvSession();
       if (s) vmcs.show((await s.customRequest(HV_REQUEST.vmcs, {})) as VmcsResponse);
     }),
+    // The EPT walk from the Command Palette (or a keybinding): the same walk as the view's form.
+    vscode.commands.registerCommand('uefi-hv.eptWalk', async (address?: string, space?: 'gpa' | 'gva') => {
+      const text =
+        address ??
+        (await vscode.window.showInputBox({
+          title: 'EPT walk',
+          prompt: 'Guest-physical address (prefix gva: for a guest-virtual one)',
+          placeHolder: '0xfee00000',
+        }));
+      if (text === undefined) return;
+      const gva = /^gva:/i.exec(text.trim());
+      await walk(gva ? text.trim().slice(4) : text, space ?? (gva ? 'gva' : 'gpa'));
+    }),
     vscode.commands.registerCommand('uefi-hv.openMemory', async (addr: string) => {
       const s = hvSession();
       if (!s) return;
@@ -133,4 +162,10 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
     }),
     { dispose: stopPolling },
   );
+  return {
+    vmcs: () => vmcs.response,
+    cpus: () => cpus.shown,
+    exits: () => exits.latestSeries,
+    ept: () => ept.latest,
+  };
 }

@@ -9,6 +9,7 @@ export function run(): Promise<void> {
   if (process.env.UEFI_HV_E2E_GREP) mocha.grep(process.env.UEFI_HV_E2E_GREP);
   mocha.addFile(path.join(__dirname, 'workbench.test.js'));
   mocha.addFile(path.join(__dirname, 'debug.test.js'));
+  mocha.addFile(path.join(__dirname, 'bochs.test.js'));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} e2e test(s) failed`)) : resolve()));
   });

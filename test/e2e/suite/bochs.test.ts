@@ -1,0 +1,298 @@
+// End-to-end hypervisor debugging in a real VS Code (code-server) on the Bochs profile (emulated
+// VT-x, the driver's live stub on COM2). ONE boot serves every step: F5 on a launch.json
+// configuration with a CPUID VM-exit breakpoint and HvBench.efi as the guest (its CPUIDs make the
+// exits) stops at the CPUID exit; a breakpoint in the CPUID exit handler (exits/cpuid.c) is hit
+// and the editor shows it; the Hypervisor views hold the stop: VMCS (GUEST_RIP, exit reason), an
+// EPT walk of a GPA (every level), the VM exits chart, both CPUs; Stop leaves no emulator.
+// Checked through the extension's API (what each view shows) and the debug API; screenshots 20-27.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { WorkbenchApi } from '../../../extension/src/extension';
+import { shot, waitFor, writeResult } from './shots';
+
+const STOP_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_BOCHS_TIMEOUT_MS ?? 360000);
+const VIEW_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_VIEW_TIMEOUT_MS ?? 30000);
+const CONFIG_NAME = 'Hypervisor on Bochs (e2e)';
+
+interface StackFrame {
+  name: string;
+  line: number;
+  source?: { path?: string };
+}
+type Event = { event: string; body: Record<string, unknown> };
+
+function root(): vscode.WorkspaceFolder {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'no workspace folder open');
+  return f;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Bochs processes by name (the e2e runs one emulator at a time: any left is ours).
+function bochsPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('bochs');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function api(): WorkbenchApi {
+  const a = vscode.extensions.getExtension<WorkbenchApi>('uefi-hv.uefi-hv-workbench')?.exports;
+  assert.ok(a, 'the extension is not active');
+  return a;
+}
+
+async function focusHypervisorViews(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.view.extension.uefi-hv');
+}
+
+describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', function () {
+  const events: Event[] = [];
+  const failures: string[] = [];
+  let emulatorPid = 0;
+  let session: vscode.DebugSession | undefined;
+  let threadId = 1;
+  let started = 0;
+  const subs: vscode.Disposable[] = [];
+
+  const stoppedAfter = (n: number, what: string, test: (b: Record<string, unknown>) => boolean) =>
+    waitFor(
+      what,
+      () => {
+        const gone = events.slice(n).find((e) => e.event === 'terminated');
+        if (gone) throw new Error(`the session ended while waiting for ${what}: ${failures.join('; ')}`);
+        return events.slice(n).find((e) => e.event === 'stopped' && test(e.body))?.body;
+      },
+      STOP_TIMEOUT_MS,
+      200,
+    );
+
+  before(() => {
+    subs.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
+        createDebugAdapterTracker: () => ({
+          onError: (e: Error) => failures.push(`adapter error: ${e.message}`),
+          onExit: (code?: number, signal?: string) => failures.push(`adapter exit ${code} ${signal ?? ''}`),
+          onDidSendMessage: (m: {
+            type: string;
+            event?: string;
+            command?: string;
+            success?: boolean;
+            message?: string;
+            body?: Record<string, unknown>;
+          }) => {
+            if (m.type === 'response' && m.success === false)
+              failures.push(`${m.command}: ${m.message ?? JSON.stringify(m.body)}`);
+            if (m.type !== 'event' || !m.event) return;
+            events.push({ event: m.event, body: m.body ?? {} });
+            const out = m.event === 'output' ? String(m.body?.output ?? '') : '';
+            if (out) failures.push(out.trim()); // the adapter's lines explain a failure best
+            const pid = /emulator pid (\d+)/.exec(out);
+            if (pid) emulatorPid = Number(pid[1]);
+          },
+        }),
+      }),
+    );
+  });
+  after(async () => {
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    for (const s of subs) s.dispose();
+    if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+  });
+
+  it('F5 on the Bochs profile with a CPUID exit breakpoint stops at the CPUID VM exit', async () => {
+    assert.deepStrictEqual(bochsPids(), [], 'a Bochs is already running: one emulator at a time');
+    const folder = root();
+    const build = path.join(folder.uri.fsPath, 'hv-driver', 'build', 'DEBUG');
+    assert.ok(
+      fs.existsSync(path.join(build, 'HvBench.efi')),
+      `no HvBench.efi in ${build} (built by the debug suite)`,
+    );
+    // The configuration a user writes in launch.json; F5 starts the selected one by name.
+    const config: vscode.DebugConfiguration = {
+      type: 'uefi-hv',
+      request: 'launch',
+      name: CONFIG_NAME,
+      profile: 'bochs',
+      exitBreakpoints: ['cpuid'],
+      // The guest: HvBench.efi from the shell (20000 CPUIDs), once the hypervisor is loaded.
+      espFiles: {
+        '\\HvBench.efi': '${workspaceFolder}/hv-driver/build/DEBUG/HvBench.efi',
+      },
+      startupNsh: 'fs0:\\HvBench.efi\n',
+    };
+    const launchJson = path.join(folder.uri.fsPath, '.vscode', 'launch.json');
+    fs.mkdirSync(path.dirname(launchJson), { recursive: true });
+    const existing = fs.existsSync(launchJson)
+      ? (JSON.parse(fs.readFileSync(launchJson, 'utf8')) as {
+          configurations: vscode.DebugConfiguration[];
+        })
+      : { configurations: [] };
+    const configurations = [...existing.configurations.filter((c) => c.name !== CONFIG_NAME), config];
+    fs.writeFileSync(launchJson, JSON.stringify({ version: '0.2.0', configurations }, null, 2));
+    await new Promise((r) => setTimeout(r, 1000)); // VS Code re-reads launch.json on change
+    started = Date.now();
+    const ok = await vscode.debug.startDebugging(folder, CONFIG_NAME);
+    assert.ok(ok, `startDebugging failed: ${failures.join('; ') || 'no adapter message'}`);
+    session = vscode.debug.activeDebugSession;
+    assert.strictEqual(session?.type, 'uefi-hv');
+    await shot('20-bochs-booting');
+    const stop = await stoppedAfter(0, 'a stop at a CPUID VM exit', () => true);
+    const seconds = (Date.now() - started) / 1000;
+    writeResult('f5ToCpuidExitSecondsBochs', Number(seconds.toFixed(1)));
+    assert.strictEqual(stop.reason, 'exception', `stopped for ${JSON.stringify(stop)}`);
+    assert.match(String(stop.description ?? stop.text), /CPUID/, JSON.stringify(stop));
+    threadId = Number(stop.threadId ?? 1);
+    assert.ok(emulatorPid > 0 && alive(emulatorPid), `no live emulator (pid ${emulatorPid})`);
+    await waitFor(
+      'the status bar at the CPUID exit',
+      () =>
+        api().state().phase === 'stopped' && /CPUID/.test(api().state().detail ?? '') ? true : undefined,
+      VIEW_TIMEOUT_MS,
+    );
+    assert.strictEqual(api().state().profile, 'bochs');
+    await shot('21-bochs-stopped-at-cpuid-exit');
+  });
+
+  it('a breakpoint in the CPUID exit handler is hit and the editor shows it', async () => {
+    assert.ok(session, 'no session (the previous test failed)');
+    const cpuidC = path.join(root().uri.fsPath, 'hv-driver', 'exits', 'cpuid.c');
+    const lines = fs.readFileSync(cpuidC, 'utf8').split('\n');
+    const def = lines.findIndex((l) => /^int hv_exit_cpuid\(/.test(l));
+    assert.ok(def >= 0, `no hv_exit_cpuid in ${cpuidC}`);
+    const line = def + 2; // the body's first statement (1-based)
+    const bp = new vscode.SourceBreakpoint(
+      new vscode.Location(vscode.Uri.file(cpuidC), new vscode.Position(line - 1, 0)),
+    );
+    vscode.debug.addBreakpoints([bp]);
+    await new Promise((r) => setTimeout(r, 1500)); // VS Code sends setBreakpoints on its own
+    const n = events.length;
+    await session!.customRequest('continue', { threadId });
+    const stop = await stoppedAfter(n, 'the breakpoint in hv_exit_cpuid', (b) => b.reason === 'breakpoint');
+    const seconds = (Date.now() - started) / 1000;
+    writeResult('f5ToStoppedInCpuidHandlerSecondsBochs', Number(seconds.toFixed(1)));
+    threadId = Number(stop.threadId ?? threadId);
+    const st = (await session!.customRequest('stackTrace', { threadId })) as {
+      stackFrames: StackFrame[];
+    };
+    const top = st.stackFrames[0];
+    assert.strictEqual(top.name, 'hv_exit_cpuid', JSON.stringify(st.stackFrames.slice(0, 3)));
+    assert.strictEqual(path.basename(top.source?.path ?? ''), 'cpuid.c');
+    assert.strictEqual(top.line, line);
+    await waitFor(
+      'cpuid.c in the editor at the breakpoint',
+      () =>
+        path.basename(vscode.window.activeTextEditor?.document.uri.fsPath ?? '') === 'cpuid.c' &&
+        vscode.window.activeTextEditor?.selection.active.line === line - 1
+          ? true
+          : undefined,
+      VIEW_TIMEOUT_MS,
+    );
+    vscode.debug.removeBreakpoints([bp]);
+    await shot('22-bochs-stopped-in-cpuid-handler');
+  });
+
+  it('the VMCS view shows GUEST_RIP and the exit reason (CPUID)', async () => {
+    await focusHypervisorViews();
+    const v = await waitFor('the VMCS view', () => api().views.vmcs(), VIEW_TIMEOUT_MS);
+    const fields = v.groups.flatMap((g) => g.fields);
+    const rip = fields.find((f) => f.name === 'GUEST_RIP');
+    assert.ok(rip && /^0x[0-9a-f]+$/i.test(rip.value) && BigInt(rip.value) !== 0n, JSON.stringify(rip));
+    const reason = fields.find((f) => f.name === 'VM_EXIT_REASON' || f.name === 'EXIT_REASON');
+    assert.ok(reason, `no exit reason field in ${fields.map((f) => f.name).join(' ')}`);
+    assert.strictEqual(Number(BigInt(reason.value) & 0xffffn), 10, `exit reason ${JSON.stringify(reason)}`); // CPUID
+    assert.match(JSON.stringify(reason), /CPUID/i);
+    await vscode.commands.executeCommand('uefi-hv.vmcs.focus');
+    await shot('23-bochs-vmcs-view');
+  });
+
+  it('the EPT walk view shows every level of a GPA entered', async () => {
+    const gpa = '0x100000';
+    await vscode.commands.executeCommand('uefi-hv.eptWalk', gpa, 'gpa');
+    const w = await waitFor('the EPT walk', () => api().views.ept(), VIEW_TIMEOUT_MS);
+    assert.ok(!('error' in w), JSON.stringify(w));
+    const levels = w.rows.map((r) => r.level);
+    assert.ok(w.rows.length >= 2, `only ${w.rows.length} level(s): ${JSON.stringify(w.rows)}`);
+    // From the PML4 down to the leaf: every level in order, none skipped.
+    assert.match(levels[0], /PML4/i, JSON.stringify(levels));
+    assert.match(w.title, /HPA 0x/, w.title);
+    await shot('24-bochs-ept-walk-view');
+  });
+
+  it('the VM exits chart has data', async () => {
+    await vscode.commands.executeCommand('uefi-hv.exits.focus');
+    const s = await waitFor(
+      'VM exit counts',
+      () => {
+        const x = api().views.exits();
+        return x && x.reasons.some((r) => r.total > 0) ? x : undefined;
+      },
+      VIEW_TIMEOUT_MS,
+    );
+    const cpuid = s.reasons.find((r) => /CPUID/i.test(r.reason));
+    assert.ok(cpuid && cpuid.total > 0, JSON.stringify(s.reasons));
+    await shot('25-bochs-vm-exits-view');
+  });
+
+  it('the CPUs view lists both CPUs, the stopped one with its exit', async () => {
+    await vscode.commands.executeCommand('uefi-hv.cpus.focus');
+    const cpus = await waitFor(
+      'the CPUs view',
+      () => (api().views.cpus().length ? api().views.cpus() : undefined),
+      VIEW_TIMEOUT_MS,
+    );
+    assert.deepStrictEqual(
+      cpus.map((c) => c.id),
+      [0, 1],
+      JSON.stringify(cpus),
+    );
+    assert.ok(
+      cpus.every((c) => c.state === 'stopped'),
+      JSON.stringify(cpus),
+    );
+    assert.ok(
+      cpus.some((c) => /CPUID/i.test(c.exit ?? '')),
+      JSON.stringify(cpus),
+    );
+    await shot('26-bochs-cpus-view');
+  });
+
+  it('Stop target ends the session and leaves no emulator', async () => {
+    assert.ok(session, 'no session');
+    const pid = emulatorPid;
+    const ended = new Promise<void>((resolve) => {
+      const sub = vscode.debug.onDidTerminateDebugSession((s) => {
+        if (s.id === session!.id) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand('uefi-hv.stop');
+    await Promise.race([
+      ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('session did not end in 30 s')), 30000)),
+    ]);
+    await waitFor('the emulator to be gone', () => (alive(pid) ? undefined : true), 20000);
+    assert.deepStrictEqual(bochsPids(), [], 'a Bochs process is left');
+    session = undefined;
+    await shot('27-bochs-session-ended');
+  });
+});
