@@ -28,7 +28,7 @@ function launchDefaults(controller: TargetController): LaunchDefaults {
     gdbPath: s.gdb || undefined,
     profilesDir: s.profilesDirs[0],
     cwd: workspaceRoot(),
-    timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds },
+    timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds, requestSeconds: s.requestSeconds },
   };
 }
 
