@@ -7,7 +7,7 @@ import type { Target, TargetExit } from '../target/launcher';
 import type { Profile, ProfileSet } from '../target/profiles';
 import { ProfileChoice } from '../profiles/profileChoices';
 import { defaultBuildDefinition, TASK_SOURCE } from '../tasks/taskProvider';
-import { taskName } from '../tasks/buildTask';
+import { buildOutputsDir, taskName } from '../tasks/buildTask';
 import { buildDefaults } from '../tasks/taskProvider';
 import { ConsoleTerminal } from '../ui/consoleTerminal';
 import { discoverDriverDir } from '../ui/discovery';
@@ -176,8 +176,10 @@ export class TargetController implements vscode.Disposable {
     if (!choice) return this.fail(`no boot profile "${name}"`);
     if (!choice.runnable) return this.fail(`profile ${name} cannot run here: ${choice.reason}`);
     const profile = this.withSettings(set.get(name));
-    const target = defaultBuildDefinition().target ?? 'DEBUG';
-    const out = path.join(driverDir, 'build', target);
+    // The images of the build just run (standalone or EDK2), from the same task definition.
+    const out =
+      buildOutputsDir(defaultBuildDefinition(), buildDefaults()) ??
+      path.join(driverDir, 'build', readSettings().buildTarget);
     const s = readSettings();
 
     this.consoleTerminal?.terminal.dispose();
