@@ -38,14 +38,14 @@ function alive(pid: number): boolean {
   }
 }
 
-// Bochs processes by name (the e2e runs one emulator at a time: any left is ours).
-function bochsPids(): number[] {
+// Processes started for a run folder (the emulator's command line names its bochsrc there).
+function processesOf(runDir: string): number[] {
   return fs
     .readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {
       try {
-        return fs.readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('bochs');
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'latin1').includes(runDir);
       } catch {
         return false;
       }
@@ -67,6 +67,7 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
   const events: Event[] = [];
   const failures: string[] = [];
   let emulatorPid = 0;
+  let runDir = '';
   let session: vscode.DebugSession | undefined;
   let threadId = 1;
   let started = 0;
@@ -106,6 +107,8 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
             if (out) failures.push(out.trim()); // the adapter's lines explain a failure best
             const pid = /emulator pid (\d+)/.exec(out);
             if (pid) emulatorPid = Number(pid[1]);
+            const dir = /run folder (\S+)/.exec(out);
+            if (dir) runDir = dir[1];
           },
         }),
       }),
@@ -118,7 +121,6 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
   });
 
   it('F5 on the Bochs profile with a CPUID exit breakpoint stops at the CPUID VM exit', async () => {
-    assert.deepStrictEqual(bochsPids(), [], 'a Bochs is already running: one emulator at a time');
     const folder = root();
     const build = path.join(folder.uri.fsPath, 'hv-driver', 'build', 'DEBUG');
     assert.ok(
@@ -291,7 +293,8 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
       new Promise((_, reject) => setTimeout(() => reject(new Error('session did not end in 30 s')), 30000)),
     ]);
     await waitFor('the emulator to be gone', () => (alive(pid) ? undefined : true), 20000);
-    assert.deepStrictEqual(bochsPids(), [], 'a Bochs process is left');
+    assert.ok(runDir, 'the adapter never named its run folder');
+    assert.deepStrictEqual(processesOf(runDir), [], `processes left for ${runDir}`);
     session = undefined;
     await shot('27-bochs-session-ended');
   });
