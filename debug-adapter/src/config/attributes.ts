@@ -27,6 +27,8 @@ export interface HvConfig {
   verbose: boolean;
   logFile?: string;
   keepRunDir: boolean;
+  startupNsh?: string; // launch: text of \startup.nsh (the UEFI shell runs it)
+  espFiles: { dest: string; source: string }[]; // launch: more files on the ESP
   timeouts: typeof DEFAULT_TIMEOUTS;
 }
 
@@ -69,6 +71,8 @@ const KNOWN: Record<string, 'launch' | 'attach' | 'both'> = {
   verbose: 'both',
   logFile: 'both',
   keepRunDir: 'launch',
+  startupNsh: 'launch',
+  espFiles: 'launch',
   bootTimeout: 'launch',
   connectTimeout: 'both',
   requestTimeout: 'both',
@@ -137,6 +141,24 @@ export function parseAttributes(request: 'launch' | 'attach', raw: Record<string
     else exitBreakpoints = eb as string[];
   }
 
+  // espFiles: { "\\HvTest.efi": "path/on/host.efi", ... } (ESP path -> host file)
+  const espFiles: { dest: string; source: string }[] = [];
+  const ef = raw.espFiles;
+  if (ef !== undefined) {
+    if (typeof ef !== 'object' || ef === null || Array.isArray(ef))
+      problems.push(
+        `'espFiles' must be an object mapping ESP paths to host files (e.g. {"\\App.efi": "build/App.efi"})`,
+      );
+    else
+      for (const [dest, source] of Object.entries(ef as Record<string, unknown>)) {
+        if (typeof source !== 'string' || source.trim() === '' || !/^[\\/]/.test(dest))
+          problems.push(
+            `'espFiles': ${JSON.stringify(dest)} must be an absolute ESP path mapped to a host file`,
+          );
+        else espFiles.push({ dest, source: path.resolve(cwd, source) });
+      }
+  }
+
   const driverText = str('driver');
   const timeouts = {
     bootTimeout: int('bootTimeout', DEFAULT_TIMEOUTS.bootTimeout, 1000, 3_600_000)!,
@@ -161,6 +183,8 @@ export function parseAttributes(request: 'launch' | 'attach', raw: Record<string
     verbose: bool('verbose', false),
     logFile: resolve(str('logFile')),
     keepRunDir: bool('keepRunDir', false),
+    startupNsh: str('startupNsh'),
+    espFiles,
     timeouts,
   };
   if (problems.length) throw new AttributeError(problems);

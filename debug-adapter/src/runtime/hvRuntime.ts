@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HvConfig } from '../config/attributes';
 import { ensureStandaloneBuild, standaloneOutputs } from '../../../extension/src/cli/driverImages';
+import { DebugBridge } from '../../../extension/src/target/debugBridge';
 import { launch, Target, TargetExit } from '../../../extension/src/target/launcher';
 import { freePort, releasePort } from '../../../extension/src/target/ports';
 import { loadProfiles, Profile } from '../../../extension/src/target/profiles';
@@ -20,6 +21,12 @@ import { parsePe, PeInfo } from './peImage';
 export class RuntimeError extends Error {}
 
 const MAX_READ = 1024; // bytes per 'm' packet: under every stub's packet size
+const CONSOLE_KEEP = 64 * 1024; // console text kept for waits on driver log lines
+
+// The driver's log lines on COM1 (hv/log.h) that say whether the hypervisor (and its stub) runs.
+// (levels are padded: "INFO ", "ERROR").
+const HV_RUNNING = /hv: [0-9.]+ cpu\d+ INFO +hypervisor running on (\d+) CPUs/;
+const HV_NOT_STARTED = /hv: [0-9.]+ cpu\d+ [A-Z]+ +(uefi-hv not started \([^)]*\)[^\r\n]*)/;
 
 export interface DriverLocation {
   base: bigint;
@@ -34,9 +41,15 @@ export class HvRuntime extends EventEmitter {
   driver?: DriverLocation; // undefined after an attach that found no driver: machine-level debugging
   hv: HvQueries;
   lastStopReply?: string; // the target's last stop reply as it crossed the link
+  // The stub stopped the target after the driver's entry had run (Bochs launch, attach): there is
+  // no entry point left to stop at; stopOnEntry means "stay where the stub stopped it".
+  entryPassed = false;
+  bridge?: DebugBridge; // launch on Bochs: the emulator's COM2, offered on a local port
   private profile?: Profile;
   private gdbPort?: number;
   private ending = false;
+  private consoleText = '';
+  private detached = false;
 
   constructor(private readonly config: HvConfig) {
     super();
@@ -67,13 +80,20 @@ export class HvRuntime extends EventEmitter {
     let how = 'EFI debug image table';
     if (this.gdbPort === undefined) {
       // A uefi-hv stub (Bochs COM2, hardware, attach): it answers once the driver runs, and says
-      // where the driver is. On launch it is given until bootTimeout to come up.
+      // where the driver is. On launch it is given until bootTimeout to come up. Our emulator's
+      // console tells when the hypervisor runs: before that the firmware may own the UART (bytes
+      // sent earlier would reach it as keystrokes), so the first probe waits for that line.
+      const t0 = Date.now();
+      if (this.target) await this.waitForHypervisor(c.timeouts.bootTimeout);
       const info = await this.waitForStub(
-        c.request === 'launch' ? c.timeouts.bootTimeout : c.timeouts.requestTimeout,
+        c.request === 'launch'
+          ? Math.max(1000, c.timeouts.bootTimeout - (Date.now() - t0))
+          : c.timeouts.requestTimeout,
       );
       if (info) {
         base = info.imageBase;
         how = `uefi-hv stub ${info.version} (protocol ${info.proto}, ${info.cpus} CPUs)`;
+        this.entryPassed = true;
       }
     }
     if (base === undefined) {
@@ -139,7 +159,7 @@ export class HvRuntime extends EventEmitter {
       link = { kind: 'tcp', host: '127.0.0.1', port: this.gdbPort };
     } else if (profile.emulator === 'bochs' && !c.link) {
       profile = { ...profile, serial: { ...profile.serial, debug: 'com2' } }; // the stub's UART
-      link = { kind: 'tcp', host: '127.0.0.1', port: 0 }; // filled in once Bochs has its port
+      link = { kind: 'tcp', host: '127.0.0.1', port: 0 }; // the bridge's, once Bochs has its port
     } else {
       link = c.link!;
     }
@@ -147,19 +167,36 @@ export class HvRuntime extends EventEmitter {
     this.say(`starting ${profile.name} (${profile.emulator})`);
     this.target = await launch({
       profile,
-      esp: { loader: images.loader, driver: images.driver },
+      esp: { loader: images.loader, driver: images.driver, startupNsh: c.startupNsh, extra: c.espFiles },
       cpus: c.cpus,
       ovmf: c.ovmf,
       keepRunDir: c.keepRunDir,
       startTimeoutMs: c.timeouts.connectTimeout,
     });
     this.say(`emulator pid ${this.target.pid}, run folder ${this.target.runDir}`);
-    this.target.console.on('data', (d: Buffer) => this.emit('console', d.toString('latin1')));
+    this.target.console.on('data', (d: Buffer) => {
+      const text = d.toString('latin1');
+      this.consoleText = (this.consoleText + text).slice(-CONSOLE_KEEP);
+      this.emit('console', text);
+    });
     this.target.on('exit', (e: TargetExit) => this.onTargetExit(e));
     this.target.on('reset', (r: { detail: string }) =>
       this.end(`the target reset (${r.detail}); session over`),
     );
-    if (link.kind === 'tcp' && link.port === 0) link = { ...link, port: this.target.debugPort! };
+    if (link.kind === 'tcp' && link.port === 0) {
+      // Bochs' COM2 server takes one client for its lifetime (and holds the machine until it has
+      // one): a bridge connects to it at once and offers it on a local port, where a later session
+      // can attach once this one has detached (disconnect with terminateDebuggee false).
+      const bridge = new DebugBridge({
+        emulatorPort: this.target.debugPort!,
+        listenPort: 0,
+        connectTimeoutMs: c.timeouts.connectTimeout,
+      });
+      bridge.on('error', (e: Error) => this.end(e.message));
+      this.bridge = bridge;
+      link = { ...link, port: await bridge.start() };
+      this.say(`debug link (COM2) bridged to 127.0.0.1:${link.port}`);
+    }
     return link;
   }
 
@@ -177,6 +214,48 @@ export class HvRuntime extends EventEmitter {
     }
     return Buffer.concat(parts);
   };
+
+  // Our emulator's console until the driver says the hypervisor runs (or that it did not start).
+  private waitForHypervisor(withinMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const failed = HV_NOT_STARTED.exec(this.consoleText);
+        if (failed) {
+          done();
+          reject(new RuntimeError(`the driver did not start the hypervisor: ${failed[1].trim()}`));
+          return true;
+        }
+        if (HV_RUNNING.test(this.consoleText)) {
+          done();
+          resolve();
+          return true;
+        }
+        return false;
+      };
+      const onEnd = (): void => {
+        done();
+        reject(new RuntimeError('the target ended while booting'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new RuntimeError(
+            `the hypervisor did not report running within bootTimeout (${withinMs} ms); console tail: ${JSON.stringify(this.consoleText.slice(-300))}`,
+          ),
+        );
+      }, withinMs);
+      const onText = (): void => void check();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('console', onText);
+        this.off('terminated', onEnd);
+        this.target?.off('exit', onEnd);
+      };
+      if (check()) return;
+      this.on('console', onText);
+      this.target?.once('exit', onEnd);
+    });
+  }
 
   // Ask qHv.info until the stub answers (undefined at once from a plain gdbstub's empty reply).
   private async waitForStub(withinMs: number): Promise<import('../rsp/hvPackets').HvInfo | undefined> {
@@ -265,10 +344,33 @@ export class HvRuntime extends EventEmitter {
       .then(() => this.emit('terminated', message));
   }
 
+  // Leave the target running without us: the stub's detach (D: breakpoints and exit breakpoints
+  // removed, every CPU resumed), then the link closes. A launched emulator keeps running (and its
+  // bridge stays open for another session) until dispose().
+  async detach(): Promise<void> {
+    if (this.detached || !this.proxy || this.proxy.closed) return;
+    this.detached = true;
+    if (this.hv.info) {
+      const reply = await this.proxy
+        .query('D', this.config.timeouts.requestTimeout)
+        .catch((e: Error) => `(${e.message})`);
+      this.say(
+        reply === 'OK'
+          ? 'detached: the target runs on without the debugger'
+          : `detach: the stub answered '${reply}'`,
+      );
+    }
+    this.ending = true; // the link closing now is ours, not a failure
+    this.proxy.close('detached');
+    if (this.bridge)
+      this.say(`the target keeps running; attach with "link": "tcp:127.0.0.1:${this.bridge.port}"`);
+  }
+
   // Stop everything this runtime started; safe to call twice.
   async dispose(): Promise<void> {
     this.ending = true;
     this.proxy?.close();
+    await this.bridge?.close();
     if (this.target) await this.target.stop();
     if (this.gdbPort) releasePort(this.gdbPort);
   }

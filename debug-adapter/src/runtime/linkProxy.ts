@@ -210,7 +210,7 @@ export class LinkProxy extends EventEmitter {
       if (this.ackMode) this.writeTarget(Buffer.from('+'), 'hv>', true);
       if (this.runningState && isStopReply(data)) {
         this.runningState = false;
-        this.emit('stop', data);
+        this.emit('stop', decodeRunLength(data));
         this.pump();
       }
       return;
@@ -220,7 +220,7 @@ export class LinkProxy extends EventEmitter {
       if (this.gdbPacket === 'QStartNoAckMode' && data === 'OK') this.ackMode = false;
     } else if (this.runningState && isStopReply(data)) {
       this.runningState = false;
-      this.emit('stop', data);
+      this.emit('stop', decodeRunLength(data));
     }
     this.gdb.write(raw);
     // gdb reacts to a stop within a millisecond or two; the adapter's queries slot in between.

@@ -46,6 +46,11 @@ const SHORT_EPT = /^ept\s+(0x[0-9a-fA-F]+|[0-9]+)$/;
 // readMemory/writeMemory references into guest-physical memory: "gpa:0x1000".
 const GPA_REF = /^gpa:(0x[0-9a-fA-F]+|[0-9]+)$/;
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
+
+const CONSOLE_FLUSH_MS = 50;
+
 export const GDB_INSTALL_HINT = 'install it: sudo apt-get install gdb';
 
 export class HvDebugSession extends GDBTargetDebugSession {
@@ -61,6 +66,12 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private entryStopPending = false;
   private exitFiltersSeeded = false;
   private lastStop?: { cpu: number; exit: string };
+  // A VM-exit stop is taken in the stub (exit_stop, before the handler runs); the user wants the
+  // handler. The adapter runs that CPU on to the handler's first line (a temporary hardware
+  // breakpoint) and reports the stop there, with the VM exit's text.
+  private landing?: { text: string; allThreadsStopped?: boolean };
+  private readonly handlerByReason = new Map<number, string | undefined>();
+  private stopReason?: number; // basic exit reason of the current VM-exit stop
 
   private hvRef(r: HvRef): number {
     const id = this.nextHvRef++;
@@ -84,6 +95,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         conditionDescription: f.conditionHelp,
         default: false,
       }));
+      body.supportTerminateDebuggee = true; // launch + terminateDebuggee false: detach, target runs on
       response.body = body;
     }
     if (response.command === 'scopes' && response.success && this.runtime?.hv.info) {
@@ -142,6 +154,28 @@ export class HvDebugSession extends GDBTargetDebugSession {
     this.runtime = runtime;
     runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
     runtime.on('terminated', (message: string) => this.targetGone(message));
+    // The firmware console (COM1) of a launched emulator, for the Debug Console. Bochs sends a
+    // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS.
+    let pendingText = '';
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      const clean = pendingText.replace(ANSI, '');
+      pendingText = '';
+      if (clean) this.sendEvent(new OutputEvent(clean, 'stdout'));
+    };
+    runtime.on('console', (text: string) => {
+      pendingText += text;
+      const nl = pendingText.lastIndexOf('\n');
+      if (nl >= 0) {
+        const rest = pendingText.slice(nl + 1);
+        pendingText = pendingText.slice(0, nl + 1);
+        flush();
+        pendingText = rest;
+      }
+      if (pendingText && !flushTimer) flushTimer = setTimeout(flush, CONSOLE_FLUSH_MS);
+    });
     process.once('exit', () => runtime.target?.killGroup('SIGKILL')); // never leave an emulator behind
     let port: number;
     try {
@@ -184,6 +218,8 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     const exit = stop.vmexit;
+    if (this.landing) return; // the stop at the handler: its summary is the exit's, already built
+    this.stopReason = exit ? exit.reason & 0xffff : undefined;
     if (!exit) return;
     this.stopSummary = rt.hv
       .guestRegisters()
@@ -199,6 +235,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
 
   // Besides DAP's 'continued': the views poll exit counts while the target runs.
   sendContinuedEvent(threadId: number, allThreadsContinued?: boolean): void {
+    if (this.landing) return; // our own run to the handler: the user sees one stop
     super.sendContinuedEvent(threadId, allThreadsContinued);
     const body: HvRunningEventBody = { threadId };
     if (this.runtime?.hv.info) this.sendEvent(new Event(HV_RUNNING_EVENT, body));
@@ -209,18 +246,75 @@ export class HvDebugSession extends GDBTargetDebugSession {
       this.entryStopPending = false;
       reason = 'entry';
     }
+    const landed = this.landing;
+    if (landed) {
+      this.landing = undefined;
+      this.stopSummary = undefined;
+      this.sendExitStop(landed.text, threadId, landed.allThreadsStopped);
+      return;
+    }
     const pending = this.stopSummary;
     if (!pending) {
       super.sendStoppedEvent(reason, threadId, allThreadsStopped);
       return;
     }
-    void pending.then((text) => {
+    const basic = this.stopReason;
+    void pending.then(async (text) => {
       if (!text) return super.sendStoppedEvent(reason, threadId, allThreadsStopped);
-      const ev = new StoppedEvent('exception', threadId, text) as DebugProtocol.StoppedEvent;
-      ev.body.description = text;
-      ev.body.allThreadsStopped = allThreadsStopped;
-      this.sendEvent(ev);
+      if (basic !== undefined && (await this.runToHandler(basic, text, allThreadsStopped))) return;
+      this.sendExitStop(text, threadId, allThreadsStopped);
     });
+  }
+
+  private sendExitStop(text: string, threadId: number, allThreadsStopped?: boolean): void {
+    // As the base class does on every stop: frames and variables of the last stop are gone.
+    this.frameHandles.reset();
+    this.variableHandles.reset();
+    const ev = new StoppedEvent('exception', threadId, text) as DebugProtocol.StoppedEvent;
+    ev.body.description = text;
+    ev.body.allThreadsStopped = allThreadsStopped;
+    this.sendEvent(ev);
+  }
+
+  // The handler the dispatcher calls for a basic exit reason, by name (the driver's table
+  // `handlers` in exits/dispatch.c), or undefined where there is none.
+  private async handlerFor(basic: number): Promise<string | undefined> {
+    if (this.handlerByReason.has(basic)) return this.handlerByReason.get(basic);
+    let name: string | undefined;
+    try {
+      const r = (await this.gdb.sendCommand(`-data-evaluate-expression "handlers[${basic}]"`)) as {
+        value?: string;
+      };
+      name = /<([A-Za-z_][A-Za-z0-9_]*)>/.exec(r.value ?? '')?.[1];
+    } catch {
+      name = undefined;
+    }
+    this.handlerByReason.set(basic, name);
+    return name;
+  }
+
+  // Run on to the exit handler: a temporary hardware breakpoint on it, continue; the next stop
+  // (sendStoppedEvent with `landing` set) is reported with the exit's text. False if it cannot.
+  private async runToHandler(basic: number, text: string, allThreadsStopped?: boolean): Promise<boolean> {
+    const handler = await this.handlerFor(basic);
+    if (!handler) return false;
+    try {
+      await this.gdb.sendCommand(`-break-insert -t -h ${handler}`);
+    } catch {
+      try {
+        await this.gdb.sendCommand(`-break-insert -t ${handler}`);
+      } catch {
+        return false;
+      }
+    }
+    this.landing = { text, allThreadsStopped };
+    try {
+      await sendExecContinue(this.gdb);
+      return true;
+    } catch {
+      this.landing = undefined;
+      return false;
+    }
   }
 
   private async vmcsValues(): Promise<Map<number, bigint>> {
@@ -459,7 +553,9 @@ export class HvDebugSession extends GDBTargetDebugSession {
     // stopped where the attach found the target.
     const driver = this.runtime?.driver;
     const stopOnEntry = this.hvConfig?.stopOnEntry ?? false;
-    if (this.hvConfig?.request === 'attach' && stopOnEntry) {
+    // With the uefi-hv stub (Bochs, hardware) the driver's entry has run before the stub answers:
+    // stopOnEntry stops where the stub stopped the target, as an attach does.
+    if ((this.hvConfig?.request === 'attach' || this.runtime?.entryPassed) && stopOnEntry) {
       await super.configurationDoneRequest(response, args);
       // The base class resumes a target it found stopped at attach; stop it again, as 'entry'.
       this.entryStopPending = true;
@@ -467,7 +563,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
       else this.sendStoppedEvent('entry', 1, true);
       return;
     }
-    if (driver && stopOnEntry && !this.terminatedSent) {
+    if (driver && stopOnEntry && !this.terminatedSent && !this.runtime?.entryPassed) {
       this.entryStopPending = true; // the temporary breakpoint's stop is reported as 'entry'
       try {
         await this.gdb.sendCommand(`-break-insert -t *0x${driver.entry.toString(16)}`);
@@ -555,10 +651,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
     args: DebugProtocol.DisconnectArguments,
   ): Promise<void> {
     this.terminatedSent = true; // the user ended it: no second message
+    const rt = this.runtime;
+    // attach never ends the target; launch keeps it only when asked (terminateDebuggee false).
+    const keep = this.hvConfig?.request === 'attach' || args?.terminateDebuggee === false;
     try {
       await super.disconnectRequest(response, args);
     } finally {
-      await this.runtime?.dispose();
+      if (keep) await rt?.detach().catch(() => undefined);
+      if (!keep || this.hvConfig?.request === 'attach') await rt?.dispose();
     }
   }
 }
