@@ -25,6 +25,7 @@ export interface HvViewsState {
   cpus(): CpuInfo[];
   exits(): ExitSeries | undefined;
   ept(): { title: string; rows: EptRow[]; address: string; space: string } | { error: string } | undefined;
+  revealVmcsField(name: string): Promise<boolean>; // select and show a field in the VMCS view
 }
 
 class CpusProvider implements vscode.TreeDataProvider<CpuInfo> {
@@ -56,6 +57,7 @@ function hvSession(): vscode.DebugSession | undefined {
 
 export function registerViews(context: vscode.ExtensionContext, controller: TargetController): HvViewsState {
   const vmcs = new VmcsTreeProvider();
+  const vmcsView = vscode.window.createTreeView('uefi-hv.vmcs', { treeDataProvider: vmcs });
   const cpus = new CpusProvider();
   const exits = new ExitsView();
   const history = new ExitHistory();
@@ -112,7 +114,7 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
   };
 
   context.subscriptions.push(
-    vscode.window.registerTreeDataProvider('uefi-hv.vmcs', vmcs),
+    vmcsView,
     vscode.window.registerTreeDataProvider('uefi-hv.cpus', cpus),
     vscode.window.registerWebviewViewProvider('uefi-hv.ept', ept),
     vscode.window.registerWebviewViewProvider('uefi-hv.exits', exits),
@@ -143,11 +145,27 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
         variable: { memoryReference: addr },
       });
     }),
+    // Every stop the user sees refreshes the views: DAP's stopped event, sent once the adapter has
+    // landed (a VM-exit stop is reported in the exit's handler, after a short run to it).
+    vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m.type !== 'event' || m.event !== 'stopped') return;
+          stopPolling();
+          void refreshOnStop(session);
+        },
+      }),
+    }),
+    // A launch starts the driver: its counters start at zero now, the baseline of the first rate.
+    vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type !== 'uefi-hv') return;
+      history.clear();
+      if (s.configuration.request === 'launch') history.add({ counts: [] }, Date.now());
+    }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== 'uefi-hv') return;
       if (e.event === HV_STOP_EVENT) {
         stopPolling();
-        void refreshOnStop(e.session);
       } else if (e.event === HV_RUNNING_EVENT) {
         stopPolling();
         poll = setInterval(() => void refreshExits(e.session), readSettings().refreshWhileRunningMs);
@@ -167,5 +185,11 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
     cpus: () => cpus.shown,
     exits: () => exits.latestSeries,
     ept: () => ept.latest,
+    revealVmcsField: async (name: string) => {
+      const f = vmcs.field(name);
+      if (!f) return false;
+      await vmcsView.reveal(f, { select: true, focus: true, expand: true });
+      return true;
+    },
   };
 }
