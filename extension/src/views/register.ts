@@ -175,6 +175,8 @@ export function registerViews(context: vscode.ExtensionContext, controller: Targ
       if (s.type !== 'uefi-hv') return;
       stopPolling();
       history.clear();
+      exits.show(history.series());
+      ept.clear();
       vmcs.show(undefined);
       cpus.show([]);
     }),

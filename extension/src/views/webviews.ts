@@ -54,6 +54,13 @@ o.querySelectorAll('a').forEach(a=>a.addEventListener('click',()=>vscode.postMes
     this.latest = { error };
     void this.view?.webview.postMessage(this.latest);
   }
+  // The session ended: the walk shown belonged to it.
+  clear(): void {
+    this.latest = undefined;
+    void this.view?.webview.postMessage({
+      error: 'Enter an address while a hypervisor debug session is stopped.',
+    });
+  }
 }
 
 export class ExitsView implements vscode.WebviewViewProvider {

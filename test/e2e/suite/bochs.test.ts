@@ -311,6 +311,14 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
     assert.ok(runDir, 'the adapter never named its run folder');
     assert.deepStrictEqual(processesOf(runDir), [], `processes left for ${runDir}`);
     session = undefined;
+    // The views let go of the ended session's data.
+    await waitFor(
+      'the views cleared',
+      () => (api().views.vmcs() || api().views.ept() ? undefined : true),
+      5000,
+    );
+    assert.deepStrictEqual(api().views.cpus(), []);
+    assert.deepStrictEqual(api().views.exits()?.reasons ?? [], []);
     await shot('26-bochs-session-ended');
   });
 });
