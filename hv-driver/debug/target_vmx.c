@@ -5,6 +5,7 @@
  * packet can never make the stub touch a device or fault. */
 #include "debug/state.h"
 #include "hv/platform.h"
+#include "hv/portio.h"
 
 static hv_debug_t *D(void *ctx) {
     return ctx;
@@ -233,6 +234,19 @@ static void exits_reset(void *ctx) {
             d->hv->vcpu[c]->stats[r] = (hv_exit_stat_t){0, 0};
 }
 
+/* QHv.reset: the chipset's reset control register (0xCF9 on PIIX/ICH: system reset, then full
+ * reset), which Bochs and QEMU implement; the 8042's reset line as the fallback. Every CPU goes
+ * back to its reset state, VMX operation included. */
+static void reset(void *ctx) {
+    (void)ctx;
+    hv_outb(0xcf9, 0x02);
+    hv_outb(0xcf9, 0x06);
+    hv_stall_us(100000);
+    hv_outb(0x64, 0xfe);
+    for (;;)
+        hv_pause();
+}
+
 static const hv_target_info_t *info(void *ctx) {
     return &D(ctx)->info;
 }
@@ -265,5 +279,6 @@ const hv_target_ops hv_vmx_target_ops = {
     .hwbp_clear = hwbp_clear,
     .exit_count = exit_count,
     .exits_reset = exits_reset,
+    .reset = reset,
     .info = info,
 };

@@ -685,6 +685,13 @@ hv_action_t hv_dispatch(hv_stub_t *s, uint8_t *payload, size_t n, hv_reply_t *r,
         s->t->exits_reset(s->tctx);
         hv_reply_ok(r);
         break;
+    case HV_CMD_HV_RESET:
+        if (!s->t->reset)
+            break; /* empty reply: this target cannot reset the machine */
+        remove_all(s);
+        hv_reply_ok(r);
+        hv_reply_finish(r);
+        return HV_ACT_RESET;
     case HV_CMD_HV_EXITBP_SET:
         hv_exitbp_set(&s->exitbp, &c->exitbp);
         hv_reply_ok(r);

@@ -49,6 +49,7 @@ typedef enum {
     HV_ACT_RESUME, /* send nothing: resume (step_mask, run_others) until the next stop */
     HV_ACT_DETACH, /* send the reply, then resume all (breakpoints already removed) */
     HV_ACT_KILL,   /* as DETACH without a reply (k) */
+    HV_ACT_RESET,  /* send the reply (acknowledged), then reset the machine (QHv.reset) */
 } hv_action_t;
 
 typedef struct {

@@ -387,6 +387,8 @@ static void parse_hv_set(cur_t *c, hv_cmd_t *cmd) {
             cmd->op = HV_CMD_HV_GPM_WRITE;
     } else if (rest_is(c, "exits.reset"))
         cmd->op = HV_CMD_HV_EXITS_RESET;
+    else if (rest_is(c, "reset"))
+        cmd->op = HV_CMD_HV_RESET;
     else if (eat(c, "exitbp:"))
         parse_exitbp_set(c, cmd);
     else if (rest_is(c, "exitbp.del"))

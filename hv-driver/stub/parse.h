@@ -50,6 +50,7 @@ typedef enum {
     HV_CMD_HV_GPM_WRITE,   /* addr, len, data */
     HV_CMD_HV_EXITS,       /* has_thread, thread */
     HV_CMD_HV_EXITS_RESET,
+    HV_CMD_HV_RESET,
     HV_CMD_HV_EXITBP_SET, /* exitbp */
     HV_CMD_HV_EXITBP_DEL, /* exitbp.id */
     HV_CMD_HV_EXITBP_DEL_ALL,

@@ -62,7 +62,11 @@ hv_resume_t hv_stub_serve(hv_stub_session_t *ss, const hv_stop_t *stop) {
             return res;
         }
         if (act != HV_ACT_KILL)
-            hv_pkt_send(&ss->link, r.buf, r.len);
+            hv_pkt_send(&ss->link, r.buf, r.len); /* returns once acknowledged (or given up) */
+        if (act == HV_ACT_RESET) {
+            ss->stub.t->reset(ss->stub.tctx); /* does not return on a machine */
+            continue;
+        }
         if (act == HV_ACT_DETACH || act == HV_ACT_KILL)
             return res;
     }

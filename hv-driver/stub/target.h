@@ -60,6 +60,9 @@ typedef struct hv_target_ops {
     /* Exit counters (basic reason < HV_EXIT_REASONS). */
     uint64_t (*exit_count)(void *ctx, uint32_t cpu, uint32_t reason);
     void (*exits_reset)(void *ctx);
+    /* Reset the whole machine (QHv.reset), called after the OK went out; does not return on a
+     * machine. NULL: not supported (the packet gets an empty reply). */
+    void (*reset)(void *ctx);
     const hv_target_info_t *(*info)(void *ctx);
 } hv_target_ops;
 

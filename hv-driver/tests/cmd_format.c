@@ -74,6 +74,7 @@ static const char *const names[] = {
     [HV_CMD_HV_GPM_WRITE] = "hv-gpm-write",
     [HV_CMD_HV_EXITS] = "hv-exits",
     [HV_CMD_HV_EXITS_RESET] = "hv-exits-reset",
+    [HV_CMD_HV_RESET] = "hv-reset",
     [HV_CMD_HV_EXITBP_SET] = "hv-exitbp-set",
     [HV_CMD_HV_EXITBP_DEL] = "hv-exitbp-del",
     [HV_CMD_HV_EXITBP_DEL_ALL] = "hv-exitbp-del-all",

@@ -420,6 +420,10 @@ static void exits_reset(void *ctx) {
     memset(((fake_target_t *)ctx)->exits, 0, sizeof((fake_target_t *)ctx)->exits);
 }
 
+static void reset(void *ctx) {
+    ((fake_target_t *)ctx)->resets++;
+}
+
 static const hv_target_info_t fake_info = {
     .version = "0.1.0",
     .caps = "ept.vpid.ug.hwbp.swbp.exitbp.gpm.walk",
@@ -454,5 +458,6 @@ const hv_target_ops fake_target_ops = {
     .hwbp_clear = hwbp_clear,
     .exit_count = exit_count,
     .exits_reset = exits_reset,
+    .reset = reset,
     .info = info,
 };

@@ -22,6 +22,7 @@ typedef struct fake_target {
     fake_vmcs_field_t vmcs[FAKE_CPUS][200];
     size_t vmcs_count;
     uint64_t exits[FAKE_CPUS][HV_EXIT_REASONS];
+    unsigned resets; /* QHv.reset calls */
     uint64_t hwbp[4];
     uint8_t hwbp_set;
     bool ram_dirty;             /* set by every write to ram (the fuzzer restores ram only then) */

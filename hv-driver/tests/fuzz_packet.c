@@ -29,7 +29,7 @@ static void dispatch(uint8_t *p, size_t n) {
     hv_resume_t res;
     hv_reply_init(&r, reply_buf, sizeof reply_buf);
     hv_action_t act = hv_dispatch(stub, p, n, &r, &res);
-    if (r.len > sizeof reply_buf || act > HV_ACT_KILL)
+    if (r.len > sizeof reply_buf || act > HV_ACT_RESET)
         abort();
     if (r.len && hv_frame_encode(frame, sizeof frame, r.buf, r.len) == 0)
         abort();

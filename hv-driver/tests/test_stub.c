@@ -187,6 +187,8 @@ static void run_xchg(const vec_t *v) {
         out_add(&emitted, r.buf, r.len);
         if (act == HV_ACT_DETACH)
             out_str(&emitted, "\ndetach");
+        if (act == HV_ACT_RESET)
+            out_str(&emitted, "\nreset");
     }
     check_bytes(v, 1, emitted.buf, emitted.len);
 }

@@ -399,6 +399,38 @@ describe('debug adapter on QEMU TCG: the target resets itself', function () {
   });
 });
 
+describe('debug adapter on QEMU TCG: hv/reset', function () {
+  this.timeout(300_000);
+  const client = new LoggedClient();
+  let emulatorPid = 0;
+
+  after(async () => {
+    await client.stop();
+    if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+    client.log?.end();
+  });
+
+  it('hv/reset resets through QMP: the reset is named, terminated, the emulator gone', async () => {
+    startLog(client, 'hv-reset');
+    await client.start();
+    const stopped = client.waitForEvent('stopped', 240_000);
+    await client.launch({ profile: 'qemu-tcg', stopOnEntry: true, cwd: ROOT });
+    await client.configurationDoneRequest();
+    await stopped;
+    emulatorPid = Number(/emulator pid (\d+)/.exec(client.outputs.join(''))?.[1]);
+    const terminated = client.waitForEvent('terminated', 30_000);
+    const r = (await client.customRequest('hv/reset')).body as { how: string };
+    assert.strictEqual(r.how, 'QMP system_reset');
+    await terminated;
+    assert.match(
+      client.outputs.join(''),
+      /uefi-hv: the target reset \((hv\/reset: QMP system_reset|QEMU reset)/,
+    );
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.ok(!alive(emulatorPid), 'emulator stopped after the reset');
+  });
+});
+
 describe('debug adapter attach: to a QEMU TCG target already running', function () {
   this.timeout(300_000);
   const client = new LoggedClient();

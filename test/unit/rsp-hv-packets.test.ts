@@ -72,6 +72,8 @@ function encode(op: string, args: Array<[string, string]>): string | undefined {
       return hvRequest.exits(a.has('thread') ? num(a.get('thread')!) : undefined);
     case 'hv-exits-reset':
       return hvRequest.exitsReset();
+    case 'hv-reset':
+      return hvRequest.reset();
     case 'hv-exitbp-set': {
       const bp: ExitBreakpoint = { id: num(a.get('id')!), reason: num(a.get('reason')!) };
       for (const k of ['cpu', 'leaf', 'subleaf', 'msr', 'cr'] as const) {

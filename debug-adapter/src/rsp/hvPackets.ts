@@ -206,6 +206,7 @@ export const hvRequest = {
   },
   exits: (thread?: number): string => (thread === undefined ? 'qHv.exits' : `qHv.exits:${hex(thread)}`),
   exitsReset: (): string => 'QHv.exits.reset',
+  reset: (): string => 'QHv.reset',
   exitBreakpointSet(bp: ExitBreakpoint): string {
     if (bp.id < 0 || bp.id > 15) throw new RangeError('exit breakpoint ids are 0..15');
     return ['QHv.exitbp:' + hex(bp.id), hex(bp.reason), ...filterItems(bp)].join(',');

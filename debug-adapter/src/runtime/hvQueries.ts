@@ -81,6 +81,11 @@ export class HvQueries {
       decodeOk(await this.q(hvRequest.gpmWrite(gpa + BigInt(off), chunk)), 'QHv.gpm');
     }
   }
+  // QHv.reset: answered OK (acknowledged by the proxy), then the machine resets.
+  async reset(): Promise<void> {
+    this.need();
+    decodeOk(await this.q(hvRequest.reset()), 'QHv.reset');
+  }
   async setExitBreakpoints(bps: ExitBreakpoint[]): Promise<void> {
     this.need();
     decodeOk(await this.q(hvRequest.exitBreakpointDelete()), 'QHv.exitbp.del');

@@ -335,13 +335,41 @@ export class HvRuntime extends EventEmitter {
     this.end(`the debug link dropped (${reason})`);
   }
 
-  private end(message: string): void {
+  // `restart`: the client should start the session again (a Bochs reset is a new boot).
+  private end(message: string, restart = false): void {
     if (this.ending) return;
     this.ending = true;
     // 'terminated' means everything this runtime started is gone (the emulator's whole group).
     void this.dispose()
       .catch(() => undefined)
-      .then(() => this.emit('terminated', message));
+      .then(() => this.emit('terminated', message, restart));
+  }
+
+  // Reset the target machine. The hypervisor does not survive a reset (it is loaded again from
+  // scratch, or not at all), so the session ends here with a message naming the reset. Returns how:
+  // - our QEMU: QMP system_reset;
+  // - our Bochs: Bochs 2.7 does not bring OVMF back from a machine reset (measured: the shell's own
+  //   `reset` and the stub's 0xCF9 write both leave OVMF looping before its first line while
+  //   bochs.log grows ~400 MB a minute), so the clean reset is a new boot: the emulator is stopped
+  //   and the client is asked to restart the session (DAP terminated.restart);
+  // - any other target with the stub (attach: hardware, a QEMU/KVM): QHv.reset, port 0xCF9.
+  async reset(): Promise<string> {
+    let how: string;
+    if (this.target?.qmpClient) {
+      await this.target.reset();
+      how = 'QMP system_reset';
+    } else if (this.target && this.profile?.emulator === 'bochs') {
+      how = 'Bochs restarted: the session restarts with a new boot';
+      this.end(`the target reset (hv/reset: ${how})`, true);
+      return how;
+    } else if (this.hv.info) {
+      await this.hv.reset();
+      how = 'QHv.reset (port 0xCF9)';
+    } else {
+      throw new RuntimeError('this target cannot be reset: no uefi-hv stub on the link and no QMP');
+    }
+    this.end(`the target reset (hv/reset: ${how}); session over`);
+    return how;
   }
 
   // Leave the target running without us: the stub's detach (D: breakpoints and exit breakpoints

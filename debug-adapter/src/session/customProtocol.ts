@@ -12,6 +12,7 @@ export const HV_REQUEST = {
   vmcsWrite: 'hv/vmcsWrite',
   eptWalk: 'hv/eptWalk',
   exitStats: 'hv/exitStats',
+  reset: 'hv/reset',
 } as const;
 export const HV_STOP_EVENT = 'hv/stopped';
 export const HV_RUNNING_EVENT = 'hv/running';
@@ -122,4 +123,12 @@ export interface HvStopEventBody {
 /** hv/running: the target was resumed (the views poll exit counts while it runs). */
 export interface HvRunningEventBody {
   threadId?: number;
+}
+
+// ---- hv/reset: reset the target machine --------------------------------------------------------
+// With the uefi-hv stub: the stub's QHv.reset (chipset reset through port 0xCF9); QEMU without
+// the stub: QMP system_reset. The hypervisor does not survive a reset, so the session ends: one
+// `terminated` event, after an output line naming the reset.
+export interface ResetResponse {
+  how: string; // "QHv.reset (port 0xCF9)" or "QMP system_reset"
 }

@@ -25,6 +25,7 @@ import {
   HV_STOP_EVENT,
   HvInfoResponse,
   HvRunningEventBody,
+  ResetResponse,
   VmcsWriteArguments,
   VmcsWriteResponse,
 } from './customProtocol';
@@ -60,8 +61,15 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private tables?: VmcsTables;
   private hvRefs = new Map<number, HvRef>();
   private nextHvRef = HV_REF_BASE;
-  private vmcsNow?: Map<number, bigint>;
+  // This stop's VMCS and guest registers: one round trip each, shared by every view; started as
+  // soon as the stop reply crosses the link when the user looked at them at the last stop (the
+  // link idles while gdb and the client go back and forth), else on first use.
+  private vmcsFetch?: Promise<Map<number, bigint>>;
+  private vmcsLast?: Map<number, bigint>;
   private vmcsBefore?: Map<number, bigint>;
+  private gregsFetch?: Promise<Map<string, bigint>>;
+  private wantVmcs = false;
+  private wantGuest = false;
   private stopSummary?: Promise<string | undefined>;
   private entryStopPending = false;
   private exitFiltersSeeded = false;
@@ -153,7 +161,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
     const runtime = new HvRuntime(config);
     this.runtime = runtime;
     runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
-    runtime.on('terminated', (message: string) => this.targetGone(message));
+    runtime.on('terminated', (message: string, restart: boolean) => this.targetGone(message, restart));
     // The firmware console (COM1) of a launched emulator, for the Debug Console. Bochs sends a
     // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS.
     let pendingText = '';
@@ -196,6 +204,10 @@ export class HvDebugSession extends GDBTargetDebugSession {
         'set architecture i386:x86-64',
         'set remotetimeout ' + Math.ceil(config.timeouts.requestTimeout / 1000),
         ...(d ? [`add-symbol-file "${d.symbols}" -o 0x${d.base.toString(16)}`] : []),
+        // The stub's memory does not change while the target is stopped (every CPU parked): let
+        // gdb cache it within a stop (flushed when the target resumes). gdb otherwise reads the
+        // byte at the PC several times per stop, a link round trip each (~45 ms under Bochs).
+        ...(runtime.hv.info ? ['mem 0 0 cache'] : []),
       ],
     };
     runtime.proxy!.on('stop', (reply: string) => this.onTargetStop(reply));
@@ -205,9 +217,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
   // A stop reply crossed the link: start building the VM-exit line now, so the stopped event
   // that gdb's MI report triggers carries it.
   private onTargetStop(reply: string): void {
-    this.vmcsBefore = this.vmcsNow ?? this.vmcsBefore;
-    this.vmcsNow = undefined;
     this.hvRefs.clear();
+    // The stop at the handler after a VM-exit stop: same exit, same VMCS and guest registers, and
+    // its summary is already built.
+    if (this.landing) return;
+    if (this.vmcsLast) this.vmcsBefore = this.vmcsLast;
+    this.vmcsLast = undefined;
+    this.vmcsFetch = undefined;
+    this.gregsFetch = undefined;
     this.stopSummary = undefined;
     const rt = this.runtime;
     if (!rt?.hv.info) return;
@@ -218,11 +235,12 @@ export class HvDebugSession extends GDBTargetDebugSession {
       return;
     }
     const exit = stop.vmexit;
-    if (this.landing) return; // the stop at the handler: its summary is the exit's, already built
     this.stopReason = exit ? exit.reason & 0xffff : undefined;
+    if (this.wantVmcs) void this.vmcsValues().catch(() => undefined);
+    if (this.wantGuest && !exit) void this.guestRegs().catch(() => undefined);
+    this.wantVmcs = this.wantGuest = false;
     if (!exit) return;
-    this.stopSummary = rt.hv
-      .guestRegisters()
+    this.stopSummary = this.guestRegs()
       .catch(() => undefined)
       .then((gregs) => {
         const text = exitSummary(this.vmcsTables(), exit, stop.cpu, gregs);
@@ -317,9 +335,33 @@ export class HvDebugSession extends GDBTargetDebugSession {
     }
   }
 
-  private async vmcsValues(): Promise<Map<number, bigint>> {
-    this.vmcsNow ??= await this.runtime!.hv.vmcs(); // one round trip for the whole VMCS
-    return this.vmcsNow;
+  private vmcsValues(): Promise<Map<number, bigint>> {
+    let f = this.vmcsFetch;
+    if (!f) {
+      const fetch = this.runtime!.hv.vmcs(); // one round trip for the whole VMCS
+      this.vmcsFetch = f = fetch;
+      fetch.then(
+        (m) => {
+          if (this.vmcsFetch === fetch) this.vmcsLast = m;
+        },
+        () => {
+          if (this.vmcsFetch === fetch) this.vmcsFetch = undefined; // the next use asks again
+        },
+      );
+    }
+    return f;
+  }
+
+  private guestRegs(): Promise<Map<string, bigint>> {
+    let f = this.gregsFetch;
+    if (!f) {
+      const fetch = this.runtime!.hv.guestRegisters();
+      this.gregsFetch = f = fetch;
+      fetch.catch(() => {
+        if (this.gregsFetch === fetch) this.gregsFetch = undefined;
+      });
+    }
+    return f;
   }
 
   private toVariables(nodes: VmcsNode[]): DebugProtocol.Variable[] {
@@ -344,13 +386,15 @@ export class HvDebugSession extends GDBTargetDebugSession {
     try {
       let variables: DebugProtocol.Variable[];
       if (ref.kind === 'guest') {
-        const regs = await this.runtime!.hv.guestRegisters();
+        this.wantGuest = true;
+        const regs = await this.guestRegs();
         variables = [...regs].map(([name, v]) => ({
           name,
           value: `0x${v.toString(16).padStart(16, '0')}`,
           variablesReference: 0,
         }));
       } else if (ref.kind === 'vmcs') {
+        this.wantVmcs = true;
         const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
         variables = this.toVariables(nodes);
       } else {
@@ -376,6 +420,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
           throw new Error(`no guest register ${args.name}`);
         const v = BigInt(args.value.trim());
         await hv.guestRegisterWrite(args.name as GuestRegister, v);
+        this.gregsFetch = undefined;
         response.body = { value: `0x${v.toString(16).padStart(16, '0')}` };
       } else {
         const f = this.vmcsTables().byName.get(args.name);
@@ -384,7 +429,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         const v = parseFieldValue(f, args.value);
         if (typeof v !== 'bigint') throw new Error(v.error);
         await hv.vmcsWrite(f.encoding, v);
-        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        this.vmcsFetch = undefined; // the next read comes from the target: proof the write took
         response.body = { value: `0x${v.toString(16)}` };
       }
       this.sendResponse(response);
@@ -477,6 +522,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         return info;
       }
       case HV_REQUEST.vmcs: {
+        this.wantVmcs = true;
         const nodes = buildVmcsScope(this.vmcsTables(), await this.vmcsValues(), this.vmcsBefore);
         return vmcsResponse(this.vmcsTables(), nodes, this.lastStop?.cpu ?? 0);
       }
@@ -488,7 +534,7 @@ export class HvDebugSession extends GDBTargetDebugSession {
         const v = parseFieldValue(f, String(a.value));
         if (typeof v !== 'bigint') throw new Error(v.error);
         await rt.hv.vmcsWrite(f.encoding, v);
-        this.vmcsNow = undefined; // the next read comes from the target: proof the write took
+        this.vmcsFetch = undefined; // the next read comes from the target: proof the write took
         const r: VmcsWriteResponse = { value: hex(v) };
         return r;
       }
@@ -505,6 +551,13 @@ export class HvDebugSession extends GDBTargetDebugSession {
       }
       case HV_REQUEST.exitStats:
         return exitStatsResponse(this.vmcsTables(), await rt.hv.exitCounters());
+      case HV_REQUEST.reset: {
+        // QHv.reset (a target we did not launch) is answered only while the target is stopped
+        // (the proxy holds queries while it runs): stop it first, silently.
+        if (this.isRunning && rt.hv.info && !rt.target) await this.pauseIfNeeded(true);
+        const r: ResetResponse = { how: await rt.reset() };
+        return r;
+      }
       default:
         throw new Error('unknown request');
     }
@@ -638,11 +691,11 @@ export class HvDebugSession extends GDBTargetDebugSession {
     this.sendResponse(response);
   }
 
-  private targetGone(message: string): void {
+  private targetGone(message: string, restart = false): void {
     if (this.terminatedSent) return;
     this.terminatedSent = true;
     this.sendEvent(new OutputEvent(`uefi-hv: ${message}\n`, 'important'));
-    this.sendEvent(new TerminatedEvent());
+    this.sendEvent(new TerminatedEvent(restart || undefined));
     void this.gdb?.sendGDBExit().catch(() => undefined);
   }
 
