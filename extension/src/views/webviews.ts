@@ -73,7 +73,7 @@ export class ExitsView implements vscode.WebviewViewProvider {
     v.webview.html = page(
       `<canvas id="c" width="300" height="90" style="width:100%;height:90px"></canvas><div id="t" class="muted">No VM exits yet.</div>`,
       `window.addEventListener('message',e=>{const s=e.data;const c=document.getElementById('c');const g=c.getContext('2d');
-c.width=c.clientWidth;g.clearRect(0,0,c.width,c.height);const p=s.points;const max=Math.max(1,...p.map(x=>x.ratePerSecond));
+c.width=c.clientWidth;g.clearRect(0,0,c.width,c.height);const p=s.points.length===1?[s.points[0],s.points[0]]:s.points;const max=Math.max(1,...p.map(x=>x.ratePerSecond));
 g.strokeStyle=getComputedStyle(document.body).getPropertyValue('--vscode-charts-blue')||'#3794ff';g.lineWidth=2;g.beginPath();
 p.forEach((x,i)=>{const X=p.length<2?0:i*(c.width-2)/(p.length-1)+1;const Y=c.height-2-(x.ratePerSecond/max)*(c.height-14);i?g.lineTo(X,Y):g.moveTo(X,Y);});g.stroke();
 g.fillStyle=getComputedStyle(document.body).getPropertyValue('--vscode-foreground');g.fillText('max '+Math.round(max)+' exits/s',4,10);
