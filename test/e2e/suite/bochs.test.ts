@@ -322,3 +322,52 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
     await shot('26-bochs-session-ended');
   });
 });
+
+describe('Boot and Debug (the command) on the selected profile', function () {
+  it('builds, boots Bochs under the debugger, stops at a VM exit in its handler; Stop target ends it', async () => {
+    assert.strictEqual(api().state().profile, 'bochs', 'the sample workspace selects bochs');
+    let runDir = '';
+    const stops: Record<string, unknown>[] = [];
+    const sub = vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
+          if (m.type !== 'event') return;
+          if (m.event === 'stopped') stops.push(m.body ?? {});
+          const dir = m.event === 'output' ? /run folder (\S+)/.exec(String(m.body?.output ?? '')) : null;
+          if (dir) runDir = dir[1];
+        },
+      }),
+    });
+    try {
+      const started = Date.now();
+      await vscode.commands.executeCommand('uefi-hv.bootAndDebug');
+      const session = await waitFor(
+        'a uefi-hv session',
+        () => vscode.debug.activeDebugSession,
+        VIEW_TIMEOUT_MS,
+      );
+      assert.strictEqual(session.type, 'uefi-hv');
+      assert.strictEqual(session.configuration.profile, 'bochs');
+      assert.deepStrictEqual(session.configuration.exitBreakpoints, ['cpuid']);
+      const stop = await waitFor('a stop', () => stops[0], STOP_TIMEOUT_MS, 200);
+      writeResult('bootAndDebugToStopSecondsBochs', Number(((Date.now() - started) / 1000).toFixed(1)));
+      assert.match(String(stop.description ?? stop.text), /VM exit: CPUID/, JSON.stringify(stop));
+      await shot('27-boot-and-debug-stopped');
+      const ended = new Promise<void>((resolve) => {
+        const s = vscode.debug.onDidTerminateDebugSession((x) => {
+          if (x.id === session.id) {
+            s.dispose();
+            resolve();
+          }
+        });
+      });
+      await vscode.commands.executeCommand('uefi-hv.stop');
+      await ended;
+      assert.ok(runDir, 'the adapter never named its run folder');
+      await waitFor('no process of the run', () => (processesOf(runDir).length ? undefined : true), 20000);
+    } finally {
+      sub.dispose();
+      if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    }
+  });
+});
