@@ -5,7 +5,7 @@ import { registerDebugger } from './debug/debugProvider';
 import { registerLanguageFeatures } from './languages';
 import { TargetController } from './session/controller';
 import { TargetState } from './session/targetState';
-import { BuildTaskProvider, TASK_SOURCE } from './tasks/taskProvider';
+import { BuildTaskProvider, defaultBuildTaskLabel, TASK_SOURCE } from './tasks/taskProvider';
 import { TargetStatusBar } from './ui/statusBar';
 import { HvViewsState, registerViews } from './views/register';
 
@@ -48,8 +48,14 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   command('uefi-hv.boot', () => controller.boot());
   command('uefi-hv.bootAndDebug', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
-    // An empty configuration: the provider fills in the selected profile (as F5 without launch.json).
-    await vscode.debug.startDebugging(folder, { type: 'uefi-hv', request: 'launch', name: 'Boot and Debug' });
+    // The provider fills in the selected profile and the rest (as F5 without launch.json); the build
+    // comes first, as the default configuration's preLaunchTask.
+    await vscode.debug.startDebugging(folder, {
+      type: 'uefi-hv',
+      request: 'launch',
+      name: 'Boot and Debug',
+      preLaunchTask: defaultBuildTaskLabel(),
+    });
   });
   command('uefi-hv.stop', () => controller.stop());
   command('uefi-hv.reset', () => controller.reset());
