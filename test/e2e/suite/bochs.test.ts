@@ -352,6 +352,14 @@ describe('Boot and Debug (the command) on the selected profile', function () {
       const stop = await waitFor('a stop', () => stops[0], STOP_TIMEOUT_MS, 200);
       writeResult('bootAndDebugToStopSecondsBochs', Number(((Date.now() - started) / 1000).toFixed(1)));
       assert.match(String(stop.description ?? stop.text), /VM exit: CPUID/, JSON.stringify(stop));
+      await waitFor(
+        'the handler in the editor',
+        () =>
+          path.basename(vscode.window.activeTextEditor?.document.uri.fsPath ?? '') === 'cpuid.c'
+            ? true
+            : undefined,
+        VIEW_TIMEOUT_MS,
+      ).catch(() => undefined); // the screenshot shows where the editor is
       await shot('27-boot-and-debug-stopped');
       const ended = new Promise<void>((resolve) => {
         const s = vscode.debug.onDidTerminateDebugSession((x) => {
