@@ -36,7 +36,9 @@ class LoggedClient extends DebugClient {
     super('node', ADAPTER, 'uefi-hv', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
     this.on('output', (e: DebugProtocol.OutputEvent) => {
       this.outputs.push(e.body.output);
-      this.log?.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
+      // An output event can come after the log was closed (the adapter's last words): not an error.
+      if (this.log?.writableEnded === false)
+        this.log.write(`event output [${e.body.category ?? ''}] ${e.body.output}`);
     });
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

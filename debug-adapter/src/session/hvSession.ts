@@ -161,9 +161,9 @@ export class HvDebugSession extends GDBTargetDebugSession {
     const runtime = new HvRuntime(config);
     this.runtime = runtime;
     runtime.on('output', (line: string) => this.sendEvent(new OutputEvent(`uefi-hv: ${line}\n`, 'console')));
-    runtime.on('terminated', (message: string, restart: boolean) => this.targetGone(message, restart));
     // The firmware console (COM1) of a launched emulator, for the Debug Console. Bochs sends a
-    // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS.
+    // byte per write: whole lines go out, or what came within CONSOLE_FLUSH_MS. Nothing of it
+    // follows the session's end (terminated, or the client's disconnect).
     let pendingText = '';
     let flushTimer: NodeJS.Timeout | undefined;
     const flush = (): void => {
@@ -171,9 +171,14 @@ export class HvDebugSession extends GDBTargetDebugSession {
       flushTimer = undefined;
       const clean = pendingText.replace(ANSI, '');
       pendingText = '';
-      if (clean) this.sendEvent(new OutputEvent(clean, 'stdout'));
+      if (clean && !this.terminatedSent) this.sendEvent(new OutputEvent(clean, 'stdout'));
     };
+    runtime.on('terminated', (message: string, restart: boolean) => {
+      flush();
+      this.targetGone(message, restart);
+    });
     runtime.on('console', (text: string) => {
+      if (this.terminatedSent) return;
       pendingText += text;
       const nl = pendingText.lastIndexOf('\n');
       if (nl >= 0) {
