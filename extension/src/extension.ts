@@ -5,9 +5,9 @@ import { registerDebugger } from './debug/debugProvider';
 import { registerLanguageFeatures } from './languages';
 import { TargetController } from './session/controller';
 import { TargetState } from './session/targetState';
-import { BuildTaskProvider, TASK_SOURCE } from './tasks/taskProvider';
+import { BuildTaskProvider, defaultBuildTaskLabel, TASK_SOURCE } from './tasks/taskProvider';
 import { TargetStatusBar } from './ui/statusBar';
-import { registerViews } from './views/register';
+import { HvViewsState, registerViews } from './views/register';
 
 // When the bundle started and finished loading (its first and last lines, see extension/bundle.mjs);
 // under tsc's out/ only this module's own evaluation is seen. VS Code then prepares the extension
@@ -22,6 +22,7 @@ export interface WorkbenchApi {
   phasesMs: Record<string, number>; // load, vscodeWait, then each registration step
   state(): TargetState;
   controller: TargetController;
+  views: HvViewsState; // what the Hypervisor views show now
 }
 
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
@@ -47,8 +48,14 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   command('uefi-hv.boot', () => controller.boot());
   command('uefi-hv.bootAndDebug', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
-    // An empty configuration: the provider fills in the selected profile (as F5 without launch.json).
-    await vscode.debug.startDebugging(folder, { type: 'uefi-hv', request: 'launch', name: 'Boot and Debug' });
+    // The provider fills in the selected profile and the rest (as F5 without launch.json); the build
+    // comes first, as the default configuration's preLaunchTask.
+    await vscode.debug.startDebugging(folder, {
+      type: 'uefi-hv',
+      request: 'launch',
+      name: 'Boot and Debug',
+      preLaunchTask: defaultBuildTaskLabel(),
+    });
   });
   command('uefi-hv.stop', () => controller.stop());
   command('uefi-hv.reset', () => controller.reset());
@@ -66,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   phase('commands+tasks');
   registerDebugger(context, controller);
   phase('debugger');
-  registerViews(context, controller);
+  const views = registerViews(context, controller);
   phase('views');
   registerLanguageFeatures(context);
   phase('languages');
@@ -76,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     .map(([k, v]) => `${k} ${v.toFixed(1)}`)
     .join(', ');
   log.info(`activated in ${activationMs.toFixed(1)} ms (${detail})`);
-  return { activationMs, phasesMs, state: () => controller.current, controller };
+  return { activationMs, phasesMs, state: () => controller.current, controller, views };
 }
 
 export function deactivate(): void {}

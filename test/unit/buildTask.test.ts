@@ -1,6 +1,9 @@
 import * as assert from 'assert';
+import * as path from 'path';
+import { defaultWorkspace, edk2Outputs } from '../../extension/src/build/edk2';
 import {
   BuildDefaults,
+  buildOutputsDir,
   cliBuildArgs,
   completeDefinition,
   providedDefinitions,
@@ -11,6 +14,26 @@ import { parseBuildArgs } from '../../extension/src/build/options';
 const D: BuildDefaults = { target: 'DEBUG', toolchain: 'clang', driverDir: '/ws/hv-driver' };
 
 describe('build task definitions -> uefi-hv build', () => {
+  it('Boot after a build boots that build: standalone folder, or the EDK2 build workspace', () => {
+    assert.strictEqual(
+      buildOutputsDir({ type: 'uefi-hv', kind: 'standalone', target: 'NOOPT' }, D),
+      '/ws/hv-driver/build/NOOPT',
+    );
+    const d = { ...D, toolchain: 'CLANGDWARF', edk2Workspace: '/opt/edk2' };
+    const def = { type: 'uefi-hv', kind: 'edk2', target: 'NOOPT' } as const;
+    const dir = buildOutputsDir(def, d)!;
+    assert.strictEqual(dir, '/ws/hv-driver/build/edk2-ws/Build/HvPkg/NOOPT_CLANGDWARF/X64');
+    // The task's CLI line names no build workspace: the CLI builds in its default, the folder above.
+    const cli = parseBuildArgs(cliBuildArgs(def, d).slice(1));
+    assert.strictEqual(cli.edk2Workspace, undefined);
+    const out = edk2Outputs(defaultWorkspace('/ws/hv-driver'), cli.edk2Tag, cli.target);
+    assert.deepStrictEqual(
+      [out.driverEfi, out.symbols, out.loaderEfi],
+      ['HvDxe.efi', 'HvDxe.debug', 'HvLoader.efi'].map((f) => path.join(dir, f)),
+    );
+    assert.strictEqual(buildOutputsDir(def, { ...d, driverDir: undefined }), undefined);
+  });
+
   it('a standalone task takes the settings defaults and becomes CLI arguments', () => {
     assert.deepStrictEqual(cliBuildArgs({ type: 'uefi-hv', kind: 'standalone' }, D), [
       'build',

@@ -94,12 +94,48 @@ describe('launch configurations', () => {
         bootTimeout: 90000,
       },
       c,
-      { ...D, timeouts: { startSeconds: 15, bootSeconds: 300 } },
+      { ...D, timeouts: { startSeconds: 15, bootSeconds: 300, requestSeconds: 2.5 } },
     );
     assert.strictEqual(r.profile, 'qemu-tcg');
     assert.strictEqual(r.cpus, 1);
     assert.strictEqual(r.bootTimeout, 90000); // the user's, not the setting's 300 s
     assert.strictEqual(r.connectTimeout, 15000); // seconds setting -> the adapter's milliseconds
+    assert.strictEqual(r.requestTimeout, 2500);
+  });
+
+  it('every setting has the one prefix uefi-hv. and settings.ts reads only contributed ones', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pkg = require('../../../package.json');
+    const keys = Object.keys(pkg.contributes.configuration.properties);
+    assert.deepStrictEqual(
+      keys.filter((k) => !k.startsWith('uefi-hv.')),
+      [],
+      'settings outside the uefi-hv. prefix',
+    );
+    const src = fs.readFileSync(path.join(__dirname, '../../../extension/src/ui/settings.ts'), 'utf8');
+    const read = [...src.matchAll(/(?:str|num|c\.get<[^>]+>)\('([a-zA-Z0-9.]+)'/g)].map(
+      (m) => `uefi-hv.${m[1]}`,
+    );
+    assert.ok(read.length >= 15, `only ${read.length} settings read`);
+    assert.deepStrictEqual(
+      read.filter((k) => !keys.includes(k)),
+      [],
+      'settings read but not contributed',
+    );
+    assert.deepStrictEqual(
+      keys.filter((k) => !read.includes(k)),
+      [],
+      'settings contributed but never read',
+    );
+    // Every path and timeout setting: empty/0 means "discover" or "the profile's", said in its text.
+    for (const k of keys.filter((x) => /^uefi-hv\.(paths|timeouts)\./.test(x))) {
+      const p = pkg.contributes.configuration.properties[k];
+      assert.ok(
+        p.default === '' || p.default === 0 || Array.isArray(p.default),
+        `${k}: default ${p.default}`,
+      );
+      assert.match(p.markdownDescription ?? p.description, /Empty|0:/, `${k} does not say what empty means`);
+    }
   });
 
   it('refuses a profile that cannot run here, or does not exist, with the reason', () => {

@@ -38,7 +38,7 @@ export interface LaunchDefaults {
   gdbPath?: string;
   profilesDir?: string;
   cwd?: string;
-  timeouts: { startSeconds: number; bootSeconds: number }; // settings; 0 = the adapter's default
+  timeouts: { startSeconds: number; bootSeconds: number; requestSeconds?: number }; // settings; 0 = the adapter's default
 }
 
 export function configurationFor(profile: string, d: LaunchDefaults): HvLaunchConfiguration {
@@ -99,6 +99,8 @@ export function resolveConfiguration(
   if (c.bootTimeout === undefined && d.timeouts.bootSeconds) c.bootTimeout = d.timeouts.bootSeconds * 1000;
   if (c.connectTimeout === undefined && d.timeouts.startSeconds)
     c.connectTimeout = d.timeouts.startSeconds * 1000;
+  if (c.requestTimeout === undefined && d.timeouts.requestSeconds)
+    c.requestTimeout = Math.round(d.timeouts.requestSeconds * 1000);
   c.exitBreakpoints = c.exitBreakpoints ?? ['cpuid'];
   return c;
 }

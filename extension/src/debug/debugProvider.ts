@@ -4,7 +4,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { TargetController } from '../session/controller';
 import { stopDetail } from '../session/targetState';
-import { defaultBuildTaskLabel } from '../tasks/taskProvider';
+import { buildOutputsDir } from '../tasks/buildTask';
+import { buildDefaults, defaultBuildDefinition, defaultBuildTaskLabel } from '../tasks/taskProvider';
 import { adapterEntry, discoverDriverDir } from '../ui/discovery';
 import { readSettings, workspaceRoot } from '../ui/settings';
 import { HV_RUNNING_EVENT, HV_STOP_EVENT, HvStopEventBody } from '../views/protocol';
@@ -23,12 +24,15 @@ function launchDefaults(controller: TargetController): LaunchDefaults {
     profile: controller.selectedProfile(),
     buildTarget: s.buildTarget,
     buildTaskLabel: defaultBuildTaskLabel(),
-    outputsDir: path.join(driverDir, 'build', s.buildTarget),
+    // Where the preLaunchTask's build (standalone or EDK2) puts the images.
+    outputsDir:
+      buildOutputsDir(defaultBuildDefinition(), buildDefaults()) ??
+      path.join(driverDir, 'build', s.buildTarget),
     ovmf: s.ovmf || undefined,
     gdbPath: s.gdb || undefined,
     profilesDir: s.profilesDirs[0],
     cwd: workspaceRoot(),
-    timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds },
+    timeouts: { startSeconds: s.startSeconds, bootSeconds: s.bootSeconds, requestSeconds: s.requestSeconds },
   };
 }
 

@@ -16,6 +16,7 @@ import { PcdIndex, pcdHoverMarkdown, pcdReferenceAt } from './edk2/pcd';
 import { Edk2FileKind, fileKindOf } from './edk2/sections';
 import { Edk2Symbol, Edk2SymbolKind, LineRange, documentSymbols } from './edk2/symbols';
 import { decodeEdk2Text } from './edk2/text';
+import { readSettings } from '../ui/settings';
 
 export const EDK2_LANGUAGES: Record<Edk2FileKind, string> = {
   inf: 'edk2-inf',
@@ -91,17 +92,16 @@ export class Edk2FoldingProvider implements vscode.FoldingRangeProvider {
   }
 }
 
-/** WORKSPACE / PACKAGES_PATH: the settings first, then the environment VS Code was started with. */
+/** WORKSPACE / PACKAGES_PATH: the settings first (uefi-hv.paths.edk2Workspace, .edk2PackagesPath),
+ * then the environment VS Code was started with. */
 function rootOptions(): { workspace?: string; packagesPath: string[]; workspaceFolders: string[] } {
-  const config = vscode.workspace.getConfiguration('uefiHv.edk2');
+  const s = readSettings(); // relative paths are resolved against the first workspace folder
   const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const base = folders[0] ?? process.cwd();
-  const fromSetting = (config.get<string[]>('packagesPath') ?? []).map((p) => path.resolve(base, p));
   const fromEnv = (process.env.PACKAGES_PATH ?? '').split(path.delimiter).filter((p) => p);
-  const workspace = config.get<string>('workspace') || process.env.WORKSPACE || undefined;
+  const workspace = s.edk2Workspace || process.env.WORKSPACE || undefined;
   return {
-    workspace: workspace ? path.resolve(base, workspace) : undefined,
-    packagesPath: [...fromSetting, ...fromEnv],
+    workspace: workspace ? path.resolve(folders[0] ?? process.cwd(), workspace) : undefined,
+    packagesPath: [...s.edk2PackagesPath, ...fromEnv],
     workspaceFolders: folders,
   };
 }

@@ -7,7 +7,7 @@ import type { Target, TargetExit } from '../target/launcher';
 import type { Profile, ProfileSet } from '../target/profiles';
 import { ProfileChoice } from '../profiles/profileChoices';
 import { defaultBuildDefinition, TASK_SOURCE } from '../tasks/taskProvider';
-import { taskName } from '../tasks/buildTask';
+import { buildOutputsDir, taskName } from '../tasks/buildTask';
 import { buildDefaults } from '../tasks/taskProvider';
 import { ConsoleTerminal } from '../ui/consoleTerminal';
 import { discoverDriverDir } from '../ui/discovery';
@@ -20,6 +20,8 @@ export class TargetController implements vscode.Disposable {
   private state: TargetState;
   private target?: Target;
   private consoleTerminal?: ConsoleTerminal;
+  private lastBoot?: { name: string; profile: Profile; out: string }; // what Reset boots again
+  private powerCycling = false;
   private readonly stateEmitter = new vscode.EventEmitter<TargetState>();
   readonly onDidChangeState = this.stateEmitter.event;
 
@@ -176,10 +178,18 @@ export class TargetController implements vscode.Disposable {
     if (!choice) return this.fail(`no boot profile "${name}"`);
     if (!choice.runnable) return this.fail(`profile ${name} cannot run here: ${choice.reason}`);
     const profile = this.withSettings(set.get(name));
-    const target = defaultBuildDefinition().target ?? 'DEBUG';
-    const out = path.join(driverDir, 'build', target);
-    const s = readSettings();
+    // The images of the build just run (standalone or EDK2), from the same task definition.
+    const out =
+      buildOutputsDir(defaultBuildDefinition(), buildDefaults()) ??
+      path.join(driverDir, 'build', readSettings().buildTarget);
+    await this.startTarget({ name, profile, out });
+  }
 
+  // Launch the emulator on built images, with its console terminal; the target's end updates the
+  // state. Also the second half of a Bochs reset (a power cycle).
+  private async startTarget(boot: { name: string; profile: Profile; out: string }): Promise<void> {
+    const { name, profile, out } = boot;
+    const s = readSettings();
     this.consoleTerminal?.terminal.dispose();
     const term = new ConsoleTerminal(`UEFI console (${name})`, s.consoleLogFile || undefined);
     this.consoleTerminal = term;
@@ -199,6 +209,7 @@ export class TargetController implements vscode.Disposable {
       term.detach();
       return this.fail(`boot failed: ${(e as Error).message}`);
     }
+    this.lastBoot = boot;
     const t = this.target;
     this.log.info(`${profile.emulator} pid ${t.pid}, run folder ${t.runDir}`);
     term.attach(t);
@@ -219,10 +230,10 @@ export class TargetController implements vscode.Disposable {
       term.note(`target reset: ${r.detail}`);
     });
     t.on('exit', (e: TargetExit) => {
-      this.target = undefined;
+      if (this.target === t) this.target = undefined;
       term.note(`target ended: ${e.detail}`);
       term.detach();
-      this.setPhase(e.reason === 'died' ? 'failed' : 'exited', e.detail);
+      if (!this.powerCycling) this.setPhase(e.reason === 'died' ? 'failed' : 'exited', e.detail);
     });
   }
 
@@ -239,22 +250,39 @@ export class TargetController implements vscode.Disposable {
     }
   }
 
+  // QEMU: a machine reset (QMP system_reset), the same emulator and disk. Bochs has no control
+  // channel to reset it from outside: a power cycle (stop, then boot the same images again). A
+  // debug session restarts (a new boot under the debugger).
   async reset(): Promise<void> {
     const session = vscode.debug.activeDebugSession;
     if (session?.type === 'uefi-hv') {
-      await session.customRequest('hv/reset');
+      await vscode.commands.executeCommand('workbench.action.debug.restart');
       return;
     }
-    if (!this.target) {
+    const t = this.target;
+    if (!t) {
       void vscode.window.showInformationMessage('No target is running.');
       return;
     }
-    try {
-      await this.target.reset();
-      this.log.info('target reset (host)');
-    } catch (e) {
-      void vscode.window.showWarningMessage((e as Error).message);
+    if (t.profile.emulator === 'qemu') {
+      try {
+        await t.reset();
+        this.log.info('target reset (host, QMP system_reset)');
+      } catch (e) {
+        void vscode.window.showWarningMessage((e as Error).message);
+      }
+      return;
     }
+    const last = this.lastBoot;
+    if (!last) return;
+    this.log.info(`power-cycling ${t.profile.emulator} (it cannot be reset from outside)`);
+    this.powerCycling = true;
+    try {
+      await t.stop();
+    } finally {
+      this.powerCycling = false;
+    }
+    await this.startTarget(last);
   }
 
   fail(message: string): void {

@@ -2,6 +2,10 @@
 // `uefi-hv build` command line. The task runs the CLI itself, so a build from VS Code and one from
 // a terminal are the same code with the same output (which the problem matchers read).
 
+import * as path from 'path';
+import { defaultWorkspace, edk2Outputs } from '../build/edk2';
+import type { BuildTarget as OutputTarget, Edk2Tag } from '../build/result';
+
 export type BuildKind = 'standalone' | 'edk2';
 export const BUILD_TARGETS = ['DEBUG', 'RELEASE', 'NOOPT'] as const;
 export type BuildTarget = (typeof BUILD_TARGETS)[number];
@@ -115,4 +119,15 @@ export function providedDefinitions(d: BuildDefaults, edk2Available: boolean): B
     for (const target of targets) defs.push({ type: 'uefi-hv', kind: 'edk2', target, toolchain: tc });
   }
   return defs;
+}
+
+// The folder where a build task's images land (HvDxe.efi, HvDxe.debug, HvLoader.efi): what Boot and
+// a launch configuration boot after that build. The EDK2 build writes into its build workspace
+// (the task passes none, so the CLI's default <driver>/build/edk2-ws), not the standalone folder.
+export function buildOutputsDir(def: BuildTaskDefinition, d: BuildDefaults): string | undefined {
+  if (!d.driverDir) return undefined;
+  const c = completeDefinition(def, d);
+  if (c.kind === 'standalone') return path.join(d.driverDir, 'build', c.target);
+  const out = edk2Outputs(defaultWorkspace(d.driverDir), c.toolchain as Edk2Tag, c.target as OutputTarget);
+  return path.dirname(out.driverEfi);
 }

@@ -12,12 +12,14 @@ export interface Settings {
   bochs: string;
   gdb: string;
   edk2Workspace: string;
+  edk2PackagesPath: string[];
   driverDir: string;
   buildTarget: string;
   buildToolchain: string;
   startSeconds: number;
   bootSeconds: number;
   shutdownSeconds: number;
+  requestSeconds: number;
   consoleLogFile: string;
   refreshWhileRunningMs: number;
 }
@@ -45,12 +47,14 @@ export function readSettings(): Settings {
     bochs: expandPath(str('paths.bochs')),
     gdb: expandPath(str('paths.gdb')),
     edk2Workspace: expandPath(str('paths.edk2Workspace')),
+    edk2PackagesPath: (c.get<string[]>('paths.edk2PackagesPath', []) ?? []).map((d) => expandPath(d)),
     driverDir: expandPath(str('paths.driver')),
     buildTarget: str('build.target', 'DEBUG') || 'DEBUG',
     buildToolchain: str('build.toolchain', 'clang') || 'clang',
     startSeconds: num('timeouts.startSeconds', 0),
     bootSeconds: num('timeouts.bootSeconds', 0),
     shutdownSeconds: num('timeouts.shutdownSeconds', 0),
+    requestSeconds: num('timeouts.requestSeconds', 0),
     consoleLogFile: expandPath(str('console.logFile', '${workspaceFolder}/.hv/console.log')),
     refreshWhileRunningMs: num('views.refreshWhileRunningMs', 1000),
   };

@@ -27,6 +27,15 @@ export class VmcsTreeProvider implements vscode.TreeDataProvider<Node> {
     return 'fields' in n ? n.fields : [];
   }
 
+  // For TreeView.reveal: a field's parent is its group.
+  getParent(n: Node): Node | undefined {
+    return 'fields' in n ? undefined : this.groups.find((g) => g.fields.includes(n));
+  }
+
+  field(name: string): VmcsFieldItem | undefined {
+    return this.groups.flatMap((g) => g.fields).find((f) => f.name === name);
+  }
+
   getTreeItem(n: Node): vscode.TreeItem {
     if ('fields' in n) {
       const item = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.Expanded);

@@ -1,7 +1,7 @@
 // End-to-end, in a real VS Code (code-server 1.99.3) with the packaged extension: the sample
 // workspace opens and the extension activates; a broken C file's error reaches Problems on its
 // line through the build task; Boot under Bochs shows the driver's banner on the console terminal;
-// Stop leaves no emulator running.
+// Reset power-cycles it (a new emulator, the banner again); Stop leaves no emulator running.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -143,7 +143,7 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
     assert.strictEqual(api.state().profile, 'bochs', 'closing the picker changed the profile');
   });
 
-  it('Boot (no debugging) under Bochs shows the driver banner on the console; Stop leaves no emulator', async () => {
+  it('Boot (no debugging) under Bochs shows the driver banner on the console; Reset boots again; Stop leaves no emulator', async () => {
     const log = path.join(root(), '.hv', 'console.log');
     const started = Date.now();
     await vscode.commands.executeCommand('uefi-hv.boot');
@@ -183,6 +183,28 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
     );
     await shot('05-shell-input');
 
+    // Reset target: Bochs has no reset line from outside, so Reset power-cycles it (the old emulator
+    // gone, a new one booting the same images: the banner comes again in a fresh console log).
+    const resetAt = Date.now();
+    await vscode.commands.executeCommand('uefi-hv.reset');
+    const pid2 = api.controller.targetPid;
+    assert.ok(pid2 && pid2 !== pid && alive(pid2), `no new emulator after Reset (${pid} -> ${pid2})`);
+    assert.ok(!alive(pid), `the emulator before Reset (${pid}) still runs`);
+    await waitFor(
+      'the driver banner after Reset',
+      () => BANNER.exec(fs.existsSync(log) ? fs.readFileSync(log, 'latin1') : '')?.[0],
+      BOOT_TIMEOUT_MS,
+      500,
+    );
+    writeResult('resetToBannerSeconds', Number(((Date.now() - resetAt) / 1000).toFixed(1)));
+    assert.strictEqual(api.state().phase, 'running');
+    await shot('05b-after-reset');
+    await stopAndCheck(pid2);
+  });
+});
+
+async function stopAndCheck(pid: number): Promise<void> {
+  {
     await vscode.commands.executeCommand('uefi-hv.stop');
     await waitFor('the emulator to be gone', () => (alive(pid) ? undefined : true), 15000);
     // Nothing left in its process group either (the launcher kills the group).
@@ -195,7 +217,11 @@ describe('UEFI Hypervisor Workbench in VS Code', function () {
       10000,
     ).catch(() => groupMembers(pid));
     assert.deepStrictEqual(left, [], `processes left in the emulator's group: ${left.join(', ')}`);
-    await waitFor('state exited', () => (api.state().phase === 'exited' ? true : undefined), 5000);
+    await waitFor('state exited', () => (api().state().phase === 'exited' ? true : undefined), 5000);
     await shot('06-stopped');
-  });
-});
+  }
+}
+
+function api(): Api {
+  return vscode.extensions.getExtension<Api>(EXT_ID)!.exports;
+}
