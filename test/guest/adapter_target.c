@@ -15,36 +15,14 @@
 #include <stdarg.h>
 #include "hv/format.h"
 #include "hv/uefi.h"
+#include "console.h"
 
-#define COM1         0x3f8
 #define AT_LEAF      0x4711abceu
 #define AT_TICK_LEAF 0x4711abcfu
 #define AT_IDLE_S    900u
 #define RFLAGS_AC    (1ull << 18)
 
-static void outb(uint16_t port, uint8_t v) {
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static uint8_t inb(uint16_t port) {
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-static void line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void line(const char *fmt, ...) {
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    hv_vformat(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    const char *parts[3] = {"\r\nadapter-target: ", buf, "\r\n"};
-    for (int p = 0; p < 3; p++)
-        for (const char *s = parts[p]; *s; s++) {
-            for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & 0x20); spin++)
-                ;
-            outb(COM1, (uint8_t)*s);
-        }
-}
+#define line(...) guest_line("adapter-target", __VA_ARGS__)
 
 extern uint8_t at_cpuid_insn[];
 

@@ -12,48 +12,12 @@
 #include "hv/format.h"
 #include "hv/hypervisor.h"
 #include "hv/uefi.h"
-
-#define COM1 0x3f8
+#include "console.h"
 
 /* ---- output ------------------------------------------------------------------------------------
  */
 
-static void outb(uint16_t port, uint8_t v) {
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static uint8_t inb(uint16_t port) {
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-static void outl(uint16_t port, uint32_t v) {
-    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static uint32_t inl(uint16_t port) {
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static void put(const char *s) {
-    for (; *s; s++) {
-        for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & 0x20); spin++)
-            ;
-        outb(COM1, (uint8_t)*s);
-    }
-}
-
-static void line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void line(const char *fmt, ...) {
-    char buf[200];
-    va_list ap;
-    va_start(ap, fmt);
-    hv_vformat(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    put("\r\nguest-test: ");
-    put(buf);
-    put("\r\n");
-}
+#define line(...) guest_line("guest-test", __VA_ARGS__)
 
 static unsigned passed, failed;
 
