@@ -24,3 +24,18 @@ export function lineOf(file: string, text: string, after?: string): number {
   assert.ok(i >= 0, `'${text}' not in ${file}${after === undefined ? '' : ` after '${after}'`}`);
   return i + 1;
 }
+
+/** Resolves with the match once `get()` (a growing log) matches `re`; rejects with its tail after `ms`. */
+export function waitFor(get: () => string, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = (): void => {
+      const m = re.exec(get());
+      if (m) return resolve(m);
+      if (Date.now() - t0 > ms)
+        return reject(new Error(`no ${what} within ${ms} ms; tail:\n${get().slice(-3000)}`));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}

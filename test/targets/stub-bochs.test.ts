@@ -12,10 +12,12 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { encodePacket } from '../../debug-adapter/src/runtime/rspFramer';
 import { DebugBridge } from '../../extension/src/target/debugBridge';
 import { launch, Target } from '../../extension/src/target/launcher';
 import { productRoot } from '../../extension/src/target/paths';
 import { loadProfiles } from '../../extension/src/target/profiles';
+import { waitFor } from '../support/processes';
 
 const ROOT = productRoot();
 const DRIVER_DIR = path.join(ROOT, 'hv-driver');
@@ -28,27 +30,6 @@ const CPUS = 2;
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r/g;
-
-function frame(payload: string | Buffer): Buffer {
-  const p = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'latin1');
-  let sum = 0;
-  for (const b of p) sum = (sum + b) & 0xff;
-  return Buffer.concat([Buffer.from('$'), p, Buffer.from(`#${sum.toString(16).padStart(2, '0')}`)]);
-}
-
-function waitFor(get: () => string, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = (): void => {
-      const m = re.exec(get());
-      if (m) return resolve(m);
-      if (Date.now() - t0 > ms)
-        return reject(new Error(`no ${what} within ${ms} ms; tail:\n${get().slice(-3000)}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 describe('live debug stub under Bochs (2 CPUs) with real gdb', function () {
   this.timeout(BOOT_TIMEOUT_MS + GDB_TIMEOUT_MS + 120000);
@@ -199,17 +180,17 @@ describe('live debug stub under Bochs (2 CPUs) with real gdb', function () {
       if (/\$/.test(m[0])) s.write('+');
     };
     await exchange('bad checksum', Buffer.from('$qC#00', 'latin1'), /-/);
-    await exchange('bad hex', frame('mzz,4'), /\+\$E01#[0-9a-f]{2}/);
-    await exchange('oversized', frame('m' + '0'.repeat(5000)), /\+\$E02#[0-9a-f]{2}/);
+    await exchange('bad hex', encodePacket('mzz,4'), /\+\$E01#[0-9a-f]{2}/);
+    await exchange('oversized', encodePacket('m' + '0'.repeat(5000)), /\+\$E02#[0-9a-f]{2}/);
     // A packet cut before its '#': the next '$' restarts, the good packet behind it is served.
     await exchange(
       'truncated then good',
-      Buffer.concat([Buffer.from('$qC'), frame('qC')]),
+      Buffer.concat([Buffer.from('$qC'), encodePacket('qC')]),
       /\$QC[0-9a-f]+#[0-9a-f]{2}/,
     );
-    await exchange('unknown', frame('qNoSuchThing'), /\+\$#00/);
-    await exchange('still answers', frame('qHv.info'), /\$proto:1;[^#]*#[0-9a-f]{2}/);
-    await exchange('detach', frame('D'), /\$OK#9a/);
+    await exchange('unknown', encodePacket('qNoSuchThing'), /\+\$#00/);
+    await exchange('still answers', encodePacket('qHv.info'), /\$proto:1;[^#]*#[0-9a-f]{2}/);
+    await exchange('detach', encodePacket('D'), /\$OK#9a/);
     s.destroy();
     return log;
   }

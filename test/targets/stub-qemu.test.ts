@@ -10,9 +10,10 @@
 import * as assert from 'assert';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { productRoot } from '../../extension/src/target/paths';
+import { freePort } from '../../extension/src/target/ports';
+import { waitFor } from '../support/processes';
 import { CliRun, privateTmp } from './cliRun';
 
 const ROOT = productRoot();
@@ -32,31 +33,6 @@ function hvDebugPortHex(port: number, waitS: number, baud: number): string {
   b.writeUInt16LE(waitS, 2);
   b.writeUInt32LE(baud, 4);
   return b.toString('hex');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function waitFor(get: () => string, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = (): void => {
-      const m = re.exec(get());
-      if (m) return resolve(m);
-      if (Date.now() - t0 > ms)
-        return reject(new Error(`no ${what} within ${ms} ms; tail:\n${get().slice(-3000)}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
 }
 
 describe('debug stub on the load path under QEMU TCG (no VT-x) with real gdb', function () {
