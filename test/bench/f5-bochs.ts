@@ -9,6 +9,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { alive } from '../support/processes';
 
 const REPO = path.resolve(__dirname, '../../..');
 const ADAPTER = path.join(REPO, 'out/debug-adapter/src/main.js');
@@ -16,15 +17,6 @@ const BUILD = path.join(REPO, 'hv-driver/build/DEBUG');
 const CPUID_C = path.join(REPO, 'hv-driver/exits/cpuid.c');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 1;
 const STOP_TIMEOUT_MS = Number(process.env.UEFI_HV_BENCH_STOP_TIMEOUT_MS ?? 300_000);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function once(): Promise<Record<string, number>> {
   const client = new DebugClient('node', ADAPTER, 'uefi-hv', { stdio: ['pipe', 'pipe', 'pipe'] }, true);

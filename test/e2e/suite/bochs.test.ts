@@ -10,7 +10,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../../extension/src/extension';
+import { AdapterWatch } from './adapterWatch';
 import { shot, waitFor, writeResult } from './shots';
+import { alive } from '../../support/processes';
 
 const STOP_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_BOCHS_TIMEOUT_MS ?? 360000);
 const VIEW_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_VIEW_TIMEOUT_MS ?? 30000);
@@ -21,21 +23,11 @@ interface StackFrame {
   line: number;
   source?: { path?: string };
 }
-type Event = { event: string; body: Record<string, unknown> };
 
 function root(): vscode.WorkspaceFolder {
   const f = vscode.workspace.workspaceFolders?.[0];
   assert.ok(f, 'no workspace folder open');
   return f;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // Processes started for a run folder (the emulator's command line names its bochsrc there).
@@ -80,10 +72,8 @@ async function focusHypervisorViews(): Promise<void> {
 }
 
 describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', function () {
-  const events: Event[] = [];
-  const failures: string[] = [];
-  let emulatorPid = 0;
-  let runDir = '';
+  const watch = new AdapterWatch();
+  const { events, failures } = watch;
   let session: vscode.DebugSession | undefined;
   let threadId = 1;
   let started = 0;
@@ -101,39 +91,11 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
       200,
     );
 
-  before(() => {
-    subs.push(
-      vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
-        createDebugAdapterTracker: () => ({
-          onError: (e: Error) => failures.push(`adapter error: ${e.message}`),
-          onExit: (code?: number, signal?: string) => failures.push(`adapter exit ${code} ${signal ?? ''}`),
-          onDidSendMessage: (m: {
-            type: string;
-            event?: string;
-            command?: string;
-            success?: boolean;
-            message?: string;
-            body?: Record<string, unknown>;
-          }) => {
-            if (m.type === 'response' && m.success === false)
-              failures.push(`${m.command}: ${m.message ?? JSON.stringify(m.body)}`);
-            if (m.type !== 'event' || !m.event) return;
-            events.push({ event: m.event, body: m.body ?? {} });
-            const out = m.event === 'output' ? String(m.body?.output ?? '') : '';
-            if (out.startsWith('uefi-hv:')) failures.push(out.trim()); // the adapter's lines explain a failure
-            const pid = /emulator pid (\d+)/.exec(out);
-            if (pid) emulatorPid = Number(pid[1]);
-            const dir = /run folder (\S+)/.exec(out);
-            if (dir) runDir = dir[1];
-          },
-        }),
-      }),
-    );
-  });
   after(async () => {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     for (const s of subs) s.dispose();
-    if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+    watch.dispose();
+    if (watch.emulatorPid && alive(watch.emulatorPid)) process.kill(watch.emulatorPid, 'SIGKILL');
   });
 
   it('F5 on the Bochs profile with a CPUID exit breakpoint stops in the CPUID exit handler', async () => {
@@ -176,7 +138,10 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
     assert.strictEqual(stop.reason, 'exception', `stopped for ${JSON.stringify(stop)}`);
     assert.match(String(stop.description ?? stop.text), /VM exit: CPUID/, JSON.stringify(stop));
     threadId = Number(stop.threadId ?? 1);
-    assert.ok(emulatorPid > 0 && alive(emulatorPid), `no live emulator (pid ${emulatorPid})`);
+    assert.ok(
+      watch.emulatorPid > 0 && alive(watch.emulatorPid),
+      `no live emulator (pid ${watch.emulatorPid})`,
+    );
     // The adapter lands the exit stop in the exit's handler: hv_exit_cpuid, exits/cpuid.c.
     const st = (await session!.customRequest('stackTrace', { threadId })) as { stackFrames: StackFrame[] };
     const top = st.stackFrames[0];
@@ -293,7 +258,7 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
 
   it('Stop target ends the session and leaves no emulator', async () => {
     assert.ok(session, 'no session');
-    const pid = emulatorPid;
+    const pid = watch.emulatorPid;
     const ended = new Promise<void>((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => {
         if (s.id === session!.id) {
@@ -308,8 +273,8 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
       new Promise((_, reject) => setTimeout(() => reject(new Error('session did not end in 30 s')), 30000)),
     ]);
     await waitFor('the emulator to be gone', () => (alive(pid) ? undefined : true), 20000);
-    assert.ok(runDir, 'the adapter never named its run folder');
-    assert.deepStrictEqual(processesOf(runDir), [], `processes left for ${runDir}`);
+    assert.ok(watch.runDir, 'the adapter never named its run folder');
+    assert.deepStrictEqual(processesOf(watch.runDir), [], `processes left for ${watch.runDir}`);
     session = undefined;
     // The views let go of the ended session's data.
     await waitFor(
@@ -326,18 +291,9 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
 describe('Boot and Debug (the command) on the selected profile', function () {
   it('builds, boots Bochs under the debugger, stops at a VM exit in its handler; Stop target ends it', async () => {
     assert.strictEqual(api().state().profile, 'bochs', 'the sample workspace selects bochs');
-    let runDir = '';
-    const stops: Record<string, unknown>[] = [];
-    const sub = vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
-          if (m.type !== 'event') return;
-          if (m.event === 'stopped') stops.push(m.body ?? {});
-          const dir = m.event === 'output' ? /run folder (\S+)/.exec(String(m.body?.output ?? '')) : null;
-          if (dir) runDir = dir[1];
-        },
-      }),
-    });
+    const watch = new AdapterWatch();
+    const stops = (): Record<string, unknown>[] =>
+      watch.events.filter((e) => e.event === 'stopped').map((e) => e.body);
     try {
       const started = Date.now();
       await vscode.commands.executeCommand('uefi-hv.bootAndDebug');
@@ -349,7 +305,7 @@ describe('Boot and Debug (the command) on the selected profile', function () {
       assert.strictEqual(session.type, 'uefi-hv');
       assert.strictEqual(session.configuration.profile, 'bochs');
       assert.deepStrictEqual(session.configuration.exitBreakpoints, ['cpuid']);
-      const stop = await waitFor('a stop', () => stops[0], STOP_TIMEOUT_MS, 200);
+      const stop = await waitFor('a stop', () => stops()[0], STOP_TIMEOUT_MS, 200);
       writeResult('bootAndDebugToStopSecondsBochs', Number(((Date.now() - started) / 1000).toFixed(1)));
       assert.match(String(stop.description ?? stop.text), /VM exit: CPUID/, JSON.stringify(stop));
       await waitFor(
@@ -371,10 +327,14 @@ describe('Boot and Debug (the command) on the selected profile', function () {
       });
       await vscode.commands.executeCommand('uefi-hv.stop');
       await ended;
-      assert.ok(runDir, 'the adapter never named its run folder');
-      await waitFor('no process of the run', () => (processesOf(runDir).length ? undefined : true), 20000);
+      assert.ok(watch.runDir, 'the adapter never named its run folder');
+      await waitFor(
+        'no process of the run',
+        () => (processesOf(watch.runDir).length ? undefined : true),
+        20000,
+      );
     } finally {
-      sub.dispose();
+      watch.dispose();
       if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     }
   });

@@ -8,7 +8,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { AdapterWatch } from './adapterWatch';
 import { shot, waitFor, writeResult } from './shots';
+import { alive, lineOf } from '../../support/processes';
 
 const STOP_TIMEOUT_MS = Number(process.env.UEFI_HV_E2E_DEBUG_TIMEOUT_MS ?? 240000);
 const CONFIG_NAME = 'Hypervisor on QEMU TCG (e2e)';
@@ -23,24 +25,6 @@ function root(): vscode.WorkspaceFolder {
   const f = vscode.workspace.workspaceFolders?.[0];
   assert.ok(f, 'no workspace folder open');
   return f;
-}
-
-function lineOf(file: string, text: string): number {
-  const i = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `'${text}' not in ${file}`);
-  return i + 1;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function buildIfMissing(driverDir: string): Promise<void> {
@@ -61,10 +45,8 @@ async function buildIfMissing(driverDir: string): Promise<void> {
 }
 
 describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
-  // What the adapter sent, seen by a tracker: events in order, and the emulator's pid from its output.
-  const events: { event: string; body: Record<string, unknown> }[] = [];
-  const failures: string[] = []; // failed responses and adapter errors, for the assertion messages
-  let emulatorPid = 0;
+  const watch = new AdapterWatch();
+  const { events, failures } = watch;
   let session: vscode.DebugSession | undefined;
   let threadId = 1;
   const subs: vscode.Disposable[] = [];
@@ -77,36 +59,11 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
       200,
     );
 
-  before(() => {
-    subs.push(
-      vscode.debug.registerDebugAdapterTrackerFactory('uefi-hv', {
-        createDebugAdapterTracker: () => ({
-          onError: (e: Error) => failures.push(`adapter error: ${e.message}`),
-          onExit: (code?: number, signal?: string) => failures.push(`adapter exit ${code} ${signal ?? ''}`),
-          onDidSendMessage: (m: {
-            type: string;
-            event?: string;
-            command?: string;
-            success?: boolean;
-            message?: string;
-            body?: Record<string, unknown>;
-          }) => {
-            if (m.type === 'response' && m.success === false)
-              failures.push(`${m.command}: ${m.message ?? JSON.stringify(m.body)}`);
-            if (m.type !== 'event' || !m.event) return;
-            events.push({ event: m.event, body: m.body ?? {} });
-            const out = m.event === 'output' ? String(m.body?.output ?? '') : '';
-            const pid = /emulator pid (\d+)/.exec(out);
-            if (pid) emulatorPid = Number(pid[1]);
-          },
-        }),
-      }),
-    );
-  });
   after(async () => {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     for (const s of subs) s.dispose();
-    if (emulatorPid && alive(emulatorPid)) process.kill(emulatorPid, 'SIGKILL');
+    watch.dispose();
+    if (watch.emulatorPid && alive(watch.emulatorPid)) process.kill(watch.emulatorPid, 'SIGKILL');
   });
 
   it('F5 on a uefi-hv launch configuration with stopOnEntry stops in hv_efi_main (entry.c)', async () => {
@@ -157,7 +114,10 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
     const top = st.stackFrames[0];
     assert.strictEqual(top.name, 'hv_efi_main', JSON.stringify(st.stackFrames.slice(0, 3)));
     assert.strictEqual(path.basename(top.source?.path ?? ''), 'entry.c');
-    assert.ok(emulatorPid > 0 && alive(emulatorPid), `no live emulator (pid ${emulatorPid})`);
+    assert.ok(
+      watch.emulatorPid > 0 && alive(watch.emulatorPid),
+      `no live emulator (pid ${watch.emulatorPid})`,
+    );
     // The status bar names the session's profile and the stop (the phase the extension shows).
     const api = vscode.extensions.getExtension<{ state(): { phase: string; profile: string } }>(
       'uefi-hv.uefi-hv-workbench',
@@ -222,7 +182,7 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
 
   it('stopping the session leaves no emulator', async () => {
     assert.ok(session, 'no session (the first test failed)');
-    const pid = emulatorPid;
+    const pid = watch.emulatorPid;
     const ended = new Promise<void>((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => {
         if (s.id === session!.id) {

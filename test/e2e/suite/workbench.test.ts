@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { shot, waitFor, writeResult } from './shots';
+import { alive } from '../../support/processes';
 
 interface Api {
   activationMs: number;
@@ -56,15 +57,6 @@ function groupMembers(pgid: number): string[] {
     if (Number(pgrp) === pgid && state !== 'Z') out.push(`${d} ${comm}`);
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('UEFI Hypervisor Workbench in VS Code', function () {
