@@ -6,9 +6,9 @@
 void guest_put(const char *s) {
     for (; *s; s++) {
         /* Transmitter holding register empty, or give up waiting (no UART must not hang a test). */
-        for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & 0x20); spin++)
+        for (unsigned spin = 0; spin < 100000 && !(hv_inb(COM1 + 5) & 0x20); spin++)
             ;
-        outb(COM1, (uint8_t)*s);
+        hv_outb(COM1, (uint8_t)*s);
     }
 }
 

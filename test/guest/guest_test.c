@@ -229,8 +229,8 @@ static void check_cr4(uint32_t cpu) {
 }
 
 static uint32_t pci_read(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t reg) {
-    outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (reg & 0xfc));
-    return inl(0xcfc);
+    hv_outl(0xcf8, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (reg & 0xfc));
+    return hv_inl(0xcfc);
 }
 
 static void check_pci(uint32_t cpu, uint32_t hv_cpu) {
@@ -242,7 +242,7 @@ static void check_pci(uint32_t cpu, uint32_t hv_cpu) {
            "00:00.0 = %08x, 00:01.0 = %08x, I/O exits %llu -> %llu", host, isa,
            (unsigned long long)before, (unsigned long long)after);
     /* String form (rep insd from 0xcfc): opened for one instruction, same value. */
-    outl(0xcf8, 0x80000000u);
+    hv_outl(0xcf8, 0x80000000u);
     uint32_t s = 0;
     uint32_t *p = &s;
     __asm__ volatile("mov $0xcfc, %%dx; insl" : "+D"(p) : : "rdx", "memory");
@@ -421,10 +421,10 @@ static bool exit_boot_services(efi_handle_t image, efi_boot_services_t *bs) {
 
 static void power_off(void) {
     static const char shutdown[] = "Shutdown"; /* Bochs' shutdown port */
-    for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & 0x40); spin++)
+    for (unsigned spin = 0; spin < 1000000 && !(hv_inb(COM1 + 5) & 0x40); spin++)
         ; /* transmitter empty: the summary line is out before the machine goes */
     for (const char *s = shutdown; *s; s++)
-        outb(0x8900, (uint8_t)*s);
+        hv_outb(0x8900, (uint8_t)*s);
     for (;;)
         __asm__ volatile("cli; hlt");
 }

@@ -50,8 +50,8 @@ struct st_text_input {
  * byte when it looks first: the 'g' is then a key on ConIn. Both ways count. */
 static bool go_byte(efi_system_table_t *st) {
     bool go = false;
-    while (inb(COM1 + 5) & 1)
-        go |= inb(COM1) == 'g';
+    while (hv_inb(COM1 + 5) & 1)
+        go |= hv_inb(COM1) == 'g';
     st_text_input_t *in = (st_text_input_t *)st->con_in;
     st_input_key_t key;
     while (in && in->read_key_stroke(in, &key) == HV_EFI_SUCCESS)
