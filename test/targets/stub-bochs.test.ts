@@ -18,6 +18,7 @@ import { launch, Target } from '../../extension/src/target/launcher';
 import { productRoot } from '../../extension/src/target/paths';
 import { loadProfiles } from '../../extension/src/target/profiles';
 import { waitFor } from '../support/processes';
+import { gdbAttachLines } from '../support/gdbScript';
 
 const ROOT = productRoot();
 const DRIVER_DIR = path.join(ROOT, 'hv-driver');
@@ -78,16 +79,7 @@ describe('live debug stub under Bochs (2 CPUs) with real gdb', function () {
       fs.writeFileSync(
         script,
         [
-          'set pagination off',
-          'set confirm off',
-          'set sysroot',
-          `set solib-search-path ${BUILD}`,
-          'set remotetimeout 20',
-          `target remote 127.0.0.1:${port}`,
-          'echo @@attached\\n',
-          'info threads',
-          'sharedlibrary',
-          'info sharedlibrary',
+          ...gdbAttachLines(BUILD, port),
           'maint packet QHv.exitbp:0,a,leaf=4711abcd',
           `shell touch ${goFile}`,
           'continue',

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { productRoot } from '../../extension/src/target/paths';
 import { freePort } from '../../extension/src/target/ports';
 import { waitFor } from '../support/processes';
+import { gdbAttachLines } from '../support/gdbScript';
 import { CliRun, privateTmp } from './cliRun';
 
 const ROOT = productRoot();
@@ -77,16 +78,7 @@ describe('debug stub on the load path under QEMU TCG (no VT-x) with real gdb', f
     fs.writeFileSync(
       script,
       [
-        'set pagination off',
-        'set confirm off',
-        'set sysroot',
-        `set solib-search-path ${BUILD}`,
-        'set remotetimeout 20',
-        `target remote 127.0.0.1:${port}`,
-        'echo @@attached\\n',
-        'info threads',
-        'sharedlibrary',
-        'info sharedlibrary',
+        ...gdbAttachLines(BUILD, port),
         'bt 3',
         // A register write at a trap stop takes effect: EAX = 0 makes the `test eax, eax` after
         // the window's int3 set ZF (the event code there is never 0).
