@@ -84,29 +84,15 @@ static bool ram_page(const boot_debug_t *b, uint64_t page) {
 
 /* Writes go through CR0.WP = 0: the firmware may map our code read-only (image protection), and
  * a software breakpoint must still be planted. Interrupts are off (trap context). */
+static bool boot_page_ok(const void *b, uint64_t page) {
+    return ram_page((const boot_debug_t *)b, page) && mapped(page);
+}
+
 static size_t access(boot_debug_t *b, uint64_t addr, void *buf, size_t len, bool write) {
-    size_t done = 0;
     uint64_t cr0 = hv_read_cr0();
     if (write)
         hv_write_cr0(cr0 & ~CR0_WP);
-    while (done < len) {
-        uint64_t a = addr + done;
-        uint64_t page = a & ~(uint64_t)(HV_PAGE_SIZE - 1);
-        if (a < addr || !ram_page(b, page) || !mapped(page))
-            break;
-        size_t chunk = HV_PAGE_SIZE - (size_t)(a & (HV_PAGE_SIZE - 1));
-        if (chunk > len - done)
-            chunk = len - done;
-        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
-        uint8_t *q = (uint8_t *)buf + done;
-        for (size_t i = 0; i < chunk; i++) {
-            if (write)
-                p[i] = q[i];
-            else
-                q[i] = p[i];
-        }
-        done += chunk;
-    }
+    size_t done = hv_debug_copy(addr, buf, len, write, boot_page_ok, b);
     if (write)
         hv_write_cr0(cr0);
     return done;
@@ -345,15 +331,7 @@ HV_EFIAPI int hv_debug_boot_trap(hv_host_frame_t *f) {
     uint8_t sig = b->pending_sig ? b->pending_sig : 5;
     b->pending_sig = 0;
     hv_regs_t *g = &b->regs;
-    const hv_guest_regs_t *x = &f->regs;
-    uint64_t gpr[16] = {x->rax, x->rbx, x->rcx, x->rdx, x->rsi, x->rdi, x->rbp, f->rsp,
-                        x->r8,  x->r9,  x->r10, x->r11, x->r12, x->r13, x->r14, x->r15};
-    for (int i = 0; i < 16; i++)
-        g->gpr[i] = gpr[i];
-    g->rip = f->rip;
-    g->rflags = f->rflags & ~(RFLAGS_TF | RFLAGS_RF);
-    hv_debug_fill_system_regs(g);
-    g->frame_writable = true;
+    hv_debug_regs_from_frame(g, f);
     hv_resume_t res = hv_stub_serve(&b->session, &(hv_stop_t){.sig = sig, .cpu = 0});
     bool step = res.step_mask & 1;
     hv_guest_regs_t *w = &f->regs;

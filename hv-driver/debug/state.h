@@ -57,6 +57,13 @@ typedef struct {
 extern hv_debug_cfg_t hv_debug_cfg;
 
 void hv_debug_fill_system_regs(hv_regs_t *g);
+/* Copies between buf and [addr, addr + len) page by page while page_ok(ctx, page) says the host
+ * may touch it (identity-mapped memory); returns the bytes copied (short at the first refused
+ * page). */
+size_t hv_debug_copy(uint64_t addr, void *buf, size_t len, bool write,
+                     bool (*page_ok)(const void *ctx, uint64_t page), const void *ctx);
+/* A trap frame's registers as gdb sees them at a #BP/#DB stop (writable: IRETQ resumes from f). */
+void hv_debug_regs_from_frame(hv_regs_t *g, const hv_host_frame_t *f);
 /* The run-time address of the image's lowest section (PROTOCOL.md 4.2), from our PE headers. */
 uint64_t hv_debug_lowest_section(uint64_t base);
 

@@ -203,6 +203,41 @@ void __attribute__((noinline)) hv_debug_fill_system_regs(hv_regs_t *g) {
     g->efer = hv_rdmsr(MSR_IA32_EFER);
 }
 
+size_t hv_debug_copy(uint64_t addr, void *buf, size_t len, bool write,
+                     bool (*page_ok)(const void *ctx, uint64_t page), const void *ctx) {
+    size_t done = 0;
+    while (done < len) {
+        uint64_t a = addr + done;
+        if (a < addr || !page_ok(ctx, a & ~(uint64_t)(HV_PAGE_SIZE - 1)))
+            break; /* wrapped, or a page the host must not touch: a short count */
+        size_t chunk = HV_PAGE_SIZE - (size_t)(a & (HV_PAGE_SIZE - 1));
+        if (chunk > len - done)
+            chunk = len - done;
+        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+        uint8_t *b = (uint8_t *)buf + done;
+        for (size_t i = 0; i < chunk; i++) {
+            if (write)
+                p[i] = b[i];
+            else
+                b[i] = p[i];
+        }
+        done += chunk;
+    }
+    return done;
+}
+
+void hv_debug_regs_from_frame(hv_regs_t *g, const hv_host_frame_t *f) {
+    const hv_guest_regs_t *x = &f->regs;
+    uint64_t gpr[16] = {x->rax, x->rbx, x->rcx, x->rdx, x->rsi, x->rdi, x->rbp, f->rsp,
+                        x->r8,  x->r9,  x->r10, x->r11, x->r12, x->r13, x->r14, x->r15};
+    for (int i = 0; i < 16; i++)
+        g->gpr[i] = gpr[i];
+    g->rip = f->rip;
+    g->rflags = f->rflags & ~(RFLAGS_TF | RFLAGS_RF);
+    hv_debug_fill_system_regs(g);
+    g->frame_writable = true;
+}
+
 static void serve_mailbox(hv_vcpu_t *v) {
     uint32_t op = __atomic_load_n(&v->mailbox.op, __ATOMIC_ACQUIRE);
     if (op == HV_MB_NONE)
@@ -356,15 +391,7 @@ HV_EFIAPI void hv_debug_host_trap(hv_host_frame_t *f) {
     clear_dr7(); /* no breakpoint while the stub runs */
     take(d, v, false);
     hv_regs_t *g = &d->regs[v->index];
-    const hv_guest_regs_t *x = &f->regs;
-    uint64_t gpr[16] = {x->rax, x->rbx, x->rcx, x->rdx, x->rsi, x->rdi, x->rbp, f->rsp,
-                        x->r8,  x->r9,  x->r10, x->r11, x->r12, x->r13, x->r14, x->r15};
-    for (int i = 0; i < 16; i++)
-        g->gpr[i] = gpr[i];
-    g->rip = f->rip;
-    g->rflags = f->rflags & ~(RFLAGS_TF | RFLAGS_RF);
-    hv_debug_fill_system_regs(g);
-    g->frame_writable = true; /* IRETQ resumes from f: what gdb writes takes effect */
+    hv_debug_regs_from_frame(g, f); /* IRETQ resumes from f: what gdb writes takes effect */
     hv_stop_t st = {.sig = 5, .cpu = v->index};
     hv_resume_t res = hv_stub_serve(&d->session, &st);
     bool step = res.step_mask & (1ull << v->index);

@@ -47,26 +47,12 @@ static bool ram_page(const hv_global_t *hv, uint64_t page) {
     return page < hv_phys_top() && hv_mtrr_page_type(&hv->mtrr, page) == 6 /* WB */;
 }
 
+static bool host_page_ok(const void *hv, uint64_t page) {
+    return ram_page((const hv_global_t *)hv, page);
+}
+
 static size_t access(hv_debug_t *d, uint64_t addr, void *buf, size_t len, bool write) {
-    size_t done = 0;
-    while (done < len) {
-        uint64_t a = addr + done;
-        if (a < addr || !ram_page(d->hv, a & ~(uint64_t)(HV_PAGE_SIZE - 1)))
-            break;
-        size_t chunk = HV_PAGE_SIZE - (size_t)(a & (HV_PAGE_SIZE - 1));
-        if (chunk > len - done)
-            chunk = len - done;
-        volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
-        uint8_t *b = (uint8_t *)buf + done;
-        for (size_t i = 0; i < chunk; i++) {
-            if (write)
-                p[i] = b[i];
-            else
-                b[i] = p[i];
-        }
-        done += chunk;
-    }
-    return done;
+    return hv_debug_copy(addr, buf, len, write, host_page_ok, d->hv);
 }
 
 static size_t mem_read(void *ctx, uint64_t addr, void *buf, size_t len) {
