@@ -154,4 +154,28 @@ describe('debug adapter hypervisor views through gdb and the host-built stub (ca
     assert.ok(Array.isArray(stats.counts));
     assert.ok(stats.counts.every((c) => typeof c.reason === 'string' && typeof c.count === 'number'));
   });
+
+  // VS Code drops an adapter at its disconnect response; anything sent after that shows the user an
+  // "Invalid debug adapter" error.
+  it('sends nothing after its disconnect response', async () => {
+    const late: string[] = [];
+    let answered = false;
+    for (const name of [
+      'output',
+      'terminated',
+      'exited',
+      'stopped',
+      'continued',
+      'thread',
+      'hv/stopped',
+      'hv/running',
+    ])
+      client.on(name, (e: DebugProtocol.Event) => {
+        if (answered) late.push(`${name} ${JSON.stringify(e.body ?? {})}`);
+      });
+    await client.disconnectRequest({});
+    answered = true;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepStrictEqual(late, []);
+  });
 });

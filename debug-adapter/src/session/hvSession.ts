@@ -58,6 +58,9 @@ export class HvDebugSession extends GDBTargetDebugSession {
   private runtime?: HvRuntime;
   private hvConfig?: HvConfig;
   private terminatedSent = false;
+  private disconnected = false; // the disconnect response went out: no more events
+  private holdDisconnect = false;
+  private heldDisconnect?: DebugProtocol.Response;
   private tables?: VmcsTables;
   private hvRefs = new Map<number, HvRef>();
   private nextHvRef = HV_REF_BASE;
@@ -111,7 +114,18 @@ export class HvDebugSession extends GDBTargetDebugSession {
       body.scopes.push(new Scope('Guest', this.hvRef({ kind: 'guest' }), false));
       body.scopes.push(new Scope('VMCS', this.hvRef({ kind: 'vmcs' }), true));
     }
+    if (response.command === 'disconnect' && this.holdDisconnect) {
+      this.heldDisconnect = response;
+      return;
+    }
     super.sendResponse(response);
+    if (response.command === 'disconnect') this.disconnected = true;
+  }
+
+  // The client lets go of the adapter at its disconnect response: what follows (gdb's exit, the
+  // detach, verbose logs) would reach VS Code as "Invalid debug adapter" errors. It stays here.
+  public sendEvent(event: DebugProtocol.Event): void {
+    if (!this.disconnected) super.sendEvent(event);
   }
 
   protected async launchRequest(
@@ -712,10 +726,17 @@ export class HvDebugSession extends GDBTargetDebugSession {
     const rt = this.runtime;
     // attach never ends the target; launch keeps it only when asked (terminateDebuggee false).
     const keep = this.hvConfig?.request === 'attach' || args?.terminateDebuggee === false;
+    // The base class answers once gdb is gone; the answer is held until the detach has said what
+    // it did (where to attach next), since nothing reaches the client after it.
+    this.holdDisconnect = true;
     try {
       await super.disconnectRequest(response, args);
     } finally {
       if (keep) await rt?.detach().catch(() => undefined);
+      this.holdDisconnect = false;
+      const held = this.heldDisconnect;
+      this.heldDisconnect = undefined;
+      if (held) this.sendResponse(held);
       if (!keep || this.hvConfig?.request === 'attach') await rt?.dispose();
     }
   }
