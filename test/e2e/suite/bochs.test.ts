@@ -72,8 +72,9 @@ async function focusHypervisorViews(): Promise<void> {
 }
 
 describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', function () {
-  const watch = new AdapterWatch();
-  const { events, failures } = watch;
+  // Created in before(): VS Code gives a tracker only to sessions started after that, so a
+  // previous suite's session (and its late events) is never counted here.
+  let watch: AdapterWatch;
   let session: vscode.DebugSession | undefined;
   let threadId = 1;
   let started = 0;
@@ -83,14 +84,18 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
     waitFor(
       what,
       () => {
-        const gone = events.slice(n).find((e) => e.event === 'terminated');
-        if (gone) throw new Error(`the session ended while waiting for ${what}: ${failures.join('; ')}`);
-        return events.slice(n).find((e) => e.event === 'stopped' && test(e.body))?.body;
+        const gone = watch.events.slice(n).find((e) => e.event === 'terminated');
+        if (gone)
+          throw new Error(`the session ended while waiting for ${what}: ${watch.failures.join('; ')}`);
+        return watch.events.slice(n).find((e) => e.event === 'stopped' && test(e.body))?.body;
       },
       STOP_TIMEOUT_MS,
       200,
     );
 
+  before(() => {
+    watch = new AdapterWatch();
+  });
   after(async () => {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     for (const s of subs) s.dispose();
@@ -128,7 +133,7 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
     await new Promise((r) => setTimeout(r, 1000)); // VS Code re-reads launch.json on change
     started = Date.now();
     const ok = await vscode.debug.startDebugging(folder, CONFIG_NAME);
-    assert.ok(ok, `startDebugging failed: ${failures.join('; ') || 'no adapter message'}`);
+    assert.ok(ok, `startDebugging failed: ${watch.failures.join('; ') || 'no adapter message'}`);
     session = vscode.debug.activeDebugSession;
     assert.strictEqual(session?.type, 'uefi-hv');
     await shot('20-bochs-booting');
@@ -215,7 +220,7 @@ describe('Hypervisor debugging on Bochs in VS Code (CPUID exit, views, stop)', f
       VIEW_TIMEOUT_MS,
     );
     // Continue: the guest's next CPUID stops again (in the handler); the views refresh on the stop.
-    const n = events.length;
+    const n = watch.events.length;
     await session!.customRequest('continue', { threadId });
     const stop = await stoppedAfter(n, 'the next CPUID exit', (b) =>
       /VM exit: CPUID/.test(String(b.description ?? b.text)),

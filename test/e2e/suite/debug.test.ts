@@ -45,8 +45,9 @@ async function buildIfMissing(driverDir: string): Promise<void> {
 }
 
 describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
-  const watch = new AdapterWatch();
-  const { events, failures } = watch;
+  // Created in before(): VS Code gives a tracker only to sessions started after that, so a
+  // previous suite's session (and its late events) is never counted here.
+  let watch: AdapterWatch;
   let session: vscode.DebugSession | undefined;
   let threadId = 1;
   const subs: vscode.Disposable[] = [];
@@ -54,11 +55,16 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
   const stoppedAfter = (n: number, reason?: string): Promise<Record<string, unknown>> =>
     waitFor(
       `a stopped event${reason ? ` (${reason})` : ''}`,
-      () => events.slice(n).find((e) => e.event === 'stopped' && (!reason || e.body.reason === reason))?.body,
+      () =>
+        watch.events.slice(n).find((e) => e.event === 'stopped' && (!reason || e.body.reason === reason))
+          ?.body,
       STOP_TIMEOUT_MS,
       200,
     );
 
+  before(() => {
+    watch = new AdapterWatch();
+  });
   after(async () => {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     for (const s of subs) s.dispose();
@@ -94,7 +100,7 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
     });
     const started = Date.now();
     const ok = await vscode.debug.startDebugging(folder, config);
-    assert.ok(ok, `startDebugging failed: ${failures.join('; ') || 'no adapter message'}`);
+    assert.ok(ok, `startDebugging failed: ${watch.failures.join('; ') || 'no adapter message'}`);
     session = vscode.debug.activeDebugSession;
     assert.strictEqual(session?.type, 'uefi-hv');
     const stop = await stoppedAfter(0);
@@ -147,20 +153,20 @@ describe('Debugging the driver in VS Code (uefi-hv on QEMU TCG)', function () {
     const bp = new vscode.SourceBreakpoint(
       new vscode.Location(vscode.Uri.file(entryC), new vscode.Position(line - 1, 0)),
     );
-    const n = events.length;
+    const n = watch.events.length;
     vscode.debug.addBreakpoints([bp]);
     // VS Code sends setBreakpoints on its own; wait for the adapter to confirm it.
     await waitFor(
       'the breakpoint to be verified',
       () =>
-        events
+        watch.events
           .slice(n)
           .some((e) => e.event === 'breakpoint' && (e.body.breakpoint as { verified?: boolean })?.verified)
           ? true
           : undefined,
       5000,
     ).catch(() => undefined); // not every adapter sends a breakpoint event: the stop below decides
-    const m = events.length;
+    const m = watch.events.length;
     await session!.customRequest('continue', { threadId });
     const stop = await stoppedAfter(m);
     assert.strictEqual(stop.reason, 'breakpoint', `stopped for ${JSON.stringify(stop)}`);
