@@ -630,8 +630,20 @@ export class HvDebugSession extends GDBTargetDebugSession {
     if ((this.hvConfig?.request === 'attach' || this.runtime?.entryPassed) && stopOnEntry) {
       await super.configurationDoneRequest(response, args);
       // The base class resumes a target it found stopped at attach; stop it again, as 'entry'.
+      // Ask gdb rather than trust isRunning: its `*running` notice can still be on the way when
+      // the base class returns from its -exec-continue (the entry stop was then reported on a
+      // running target, and the first stackTrace came back empty).
       this.entryStopPending = true;
-      if (this.isRunning) await sendExecInterrupt(this.gdb).catch(() => undefined);
+      let running = this.isRunning;
+      if (!running) {
+        try {
+          const info = (await this.gdb.sendCommand('-thread-info')) as { threads?: { state?: string }[] };
+          running = (info.threads ?? []).some((t) => t.state === 'running');
+        } catch (e) {
+          running = /running/i.test((e as Error).message); // "... while the target is running."
+        }
+      }
+      if (running) await sendExecInterrupt(this.gdb).catch(() => undefined);
       else this.sendStoppedEvent('entry', 1, true);
       return;
     }
